@@ -1,1 +1,3 @@
 //! Proxmox VE access-control API simulator.
+
+pub mod model;
