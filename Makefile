@@ -1,0 +1,59 @@
+# Every entry point of terraform-provider-pve. `make help` lists them.
+SHELL := /bin/bash
+CARGO ?= cargo
+VERSION := 0.1.0
+OS_ARCH := $(shell uname -s | tr A-Z a-z)_$(shell uname -m | sed 's/x86_64/amd64/;s/aarch64/arm64/')
+MIRROR ?= $(HOME)/.terraform.d/plugins
+PLUGIN_DIR := $(MIRROR)/registry.terraform.io/pve-rs/pve/$(VERSION)/$(OS_ARCH)
+export CHECKPOINT_DISABLE := 1
+
+.PHONY: help build test tools demo install testacc bench docs lint fmt clippy
+
+help:
+	@echo "make demo     build everything, start pve-sim, terraform apply the quickstart, show results"
+	@echo "make test     install the pinned test tools if missing, then run every test"
+	@echo "make build    build the provider and pve-sim"
+	@echo "make install  copy the provider into the local plugin mirror ($(PLUGIN_DIR))"
+	@echo "make testacc  run the end-to-end suite against a real PVE (PROXMOX_VE_ENDPOINT, PROXMOX_VE_API_TOKEN)"
+	@echo "make bench    run the benchmarks"
+	@echo "make docs     regenerate docs/ from the provider schema"
+	@echo "make lint     cargo fmt --check and clippy -D warnings"
+
+build:
+	$(CARGO) build --workspace --bins
+
+tools:
+	@./tools/install.sh
+
+# The e2e tests spawn the provider and pve-sim binaries, so build them first.
+test: tools build
+	$(CARGO) test --workspace
+
+install: build
+	mkdir -p "$(PLUGIN_DIR)"
+	cp target/debug/terraform-provider-pve "$(PLUGIN_DIR)/terraform-provider-pve_v$(VERSION)"
+	@echo "installed registry.terraform.io/pve-rs/pve $(VERSION) into $(PLUGIN_DIR)"
+
+demo: tools build
+	@test -x scripts/demo.sh || { echo "make demo: not yet implemented (issue #7)"; exit 1; }
+	@./scripts/demo.sh
+
+testacc: tools build
+	@test -n "$$PROXMOX_VE_ENDPOINT" || { echo "testacc: set PROXMOX_VE_ENDPOINT (and PROXMOX_VE_API_TOKEN) to a real PVE host"; exit 2; }
+	PVE_TEST_TARGET=real $(CARGO) test -p pve-e2e -- --test-threads=1
+
+bench: tools build
+	@echo "make bench: not yet implemented (issue #8)"; exit 1
+
+docs: build
+	@echo "make docs: not yet implemented (issue #7)"; exit 1
+
+fmt:
+	$(CARGO) fmt --all
+
+clippy:
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
