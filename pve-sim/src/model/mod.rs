@@ -1,3 +1,45 @@
-//! The access-control configuration model: PVE's `user.cfg`, `priv/token.cfg`,
-//! `priv/shadow.cfg` and `domains.cfg`, the built-in roles and privileges, and
-//! the permission engine. No HTTP here.
+//! The access-control configuration model: PVE's `user.cfg`,
+//! `priv/token.cfg`, `priv/shadow.cfg` and `domains.cfg`, the built-in roles
+//! and privileges, and the permission engine. No HTTP here.
+//!
+//! # Module map
+//! * [`config`]: [`UserConfig`] and its entities ([`User`], [`Token`],
+//!   [`Group`], [`Role`], [`Pool`], [`AclNode`]); read helpers such as
+//!   [`UserConfig::acl_entries`], [`UserConfig::all_roles`],
+//!   [`UserConfig::user_groups`].
+//! * `userfile`: [`UserConfig::parse`] (returns warnings) and
+//!   [`UserConfig::write`] (PVE's exact bytes).
+//! * [`error`]: [`ModelError`] (`status`, `message` without trailing `\n`,
+//!   per-parameter `errors`). Every message is final: operation prefixes such
+//!   as `create user failed: ` are already included where PVE adds them.
+//! * [`privileges`]: the 47 PVE 9 privileges and the built-in roles.
+//! * [`acl_path`]: path normalisation and the 9.1 ACL path whitelist.
+//! * [`ids`]: identifier checks (§3), `split_list`, text escaping.
+//! * [`perm`]: the permission engine ([`perm::permissions`],
+//!   [`perm::roles_on_path`], [`perm::check`], [`perm::effective_permissions`])
+//!   and the check primitives (`userid-group`, `userid-param`, `perm-modify`,
+//!   ACL role delegation, authentication state).
+//!
+//! Mutations are methods on [`UserConfig`] (and on the secret/domain
+//! stores); on error the configuration is left unchanged, on success it looks
+//! exactly like PVE's reloaded file.
+
+pub mod acl_path;
+pub mod config;
+pub mod error;
+pub mod ids;
+mod mutate_access;
+mod mutate_users;
+pub mod perm;
+pub mod privileges;
+pub mod secrets;
+mod userfile;
+
+pub use config::{
+    AclEntry, AclMemberKind, AclNode, Group, Pool, ROOT_USERID, Role, RoleMap, Token, User,
+    UserConfig,
+};
+pub use error::{ModelError, ModelResult};
+pub use mutate_access::{AclUpdate, PoolUpdate};
+pub use mutate_users::{TokenParams, UserCreate, UserUpdate};
+pub use secrets::{Shadow, TokenSecrets};
