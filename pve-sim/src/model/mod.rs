@@ -15,6 +15,12 @@
 //! * [`privileges`]: the 47 PVE 9 privileges and the built-in roles.
 //! * [`acl_path`]: path normalisation and the 9.1 ACL path whitelist.
 //! * [`ids`]: identifier checks (§3), `split_list`, text escaping.
+//! * [`secrets`]: [`TokenSecrets`] (`priv/token.cfg`) and [`Shadow`]
+//!   (`priv/shadow.cfg`, SHA-256 crypt hashes).
+//! * [`domains`]: [`Domains`] (`domains.cfg`) with realm create/update/delete.
+//! * [`state`]: [`State`], all files together: user create with password,
+//!   token create/regenerate/delete with secrets, token verification.
+//! * [`store`]: [`StateDir`], load from / atomically save to a directory.
 //! * [`perm`]: the permission engine ([`perm::permissions`],
 //!   [`perm::roles_on_path`], [`perm::check`], [`perm::effective_permissions`])
 //!   and the check primitives (`userid-group`, `userid-param`, `perm-modify`,
@@ -26,6 +32,7 @@
 
 pub mod acl_path;
 pub mod config;
+pub mod domains;
 pub mod error;
 pub mod ids;
 mod mutate_access;
@@ -33,13 +40,18 @@ mod mutate_users;
 pub mod perm;
 pub mod privileges;
 pub mod secrets;
+pub mod state;
+pub mod store;
 mod userfile;
 
 pub use config::{
     AclEntry, AclMemberKind, AclNode, Group, Pool, ROOT_USERID, Role, RoleMap, Token, User,
     UserConfig,
 };
+pub use domains::{Domains, Realm};
 pub use error::{ModelError, ModelResult};
 pub use mutate_access::{AclUpdate, PoolUpdate};
 pub use mutate_users::{TokenParams, UserCreate, UserUpdate};
 pub use secrets::{Shadow, TokenSecrets};
+pub use state::{State, TokenCreated};
+pub use store::StateDir;

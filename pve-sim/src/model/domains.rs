@@ -1,0 +1,338 @@
+//! `domains.cfg`: the authentication realms (a PVE SectionConfig).
+
+use std::collections::BTreeMap;
+
+use super::error::{ModelError, ModelResult};
+use super::ids::{decode_text, encode_text, is_realm_name};
+
+/// One realm section: `<type>: <realm>` followed by `\t<key> <value>` lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Realm {
+    /// Realm name.
+    pub realm: String,
+    /// `pam`, `pve`, `ldap`, `ad` or `openid`.
+    pub kind: String,
+    /// Options as written (`comment` decoded), excluding `type`.
+    pub options: BTreeMap<String, String>,
+}
+
+/// The parsed `domains.cfg`, sections in file order. `pam` and `pve` always
+/// exist. Bind passwords (PVE keeps them in `priv/realm/<realm>.pw`) are not
+/// modelled: a `password` option is never stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Domains {
+    /// Realms in file order.
+    pub realms: Vec<Realm>,
+}
+
+const PAM_COMMENT: &str = "Linux PAM standard authentication";
+const PVE_COMMENT: &str = "Proxmox VE authentication server";
+
+impl Default for Domains {
+    fn default() -> Self {
+        Self::parse("")
+    }
+}
+
+impl Domains {
+    /// Parse SectionConfig text; unknown lines are ignored. Enforces PVE's
+    /// defaults: one `default` marker, `pam`/`pve` present with their
+    /// default comments and forced types.
+    pub fn parse(text: &str) -> Self {
+        let mut realms: Vec<Realm> = Vec::new();
+        let mut current: Option<Realm> = None;
+        for line in text.lines() {
+            if line.trim().is_empty() {
+                realms.extend(current.take());
+                continue;
+            }
+            if line.starts_with(char::is_whitespace) {
+                if let Some(r) = current.as_mut() {
+                    let body = line.trim();
+                    let (k, v) = body.split_once(char::is_whitespace).unwrap_or((body, ""));
+                    let v = v.trim();
+                    let v = if k == "comment" {
+                        decode_text(v)
+                    } else {
+                        v.to_string()
+                    };
+                    r.options.insert(k.to_string(), v);
+                }
+                continue;
+            }
+            if line.trim_start().starts_with('#') {
+                continue;
+            }
+            realms.extend(current.take());
+            if let Some((kind, name)) = line.split_once(':') {
+                let (kind, name) = (kind.trim(), name.trim());
+                if !kind.is_empty() && is_realm_name(name) {
+                    current = Some(Realm {
+                        realm: name.to_string(),
+                        kind: kind.to_string(),
+                        options: BTreeMap::new(),
+                    });
+                }
+            }
+        }
+        realms.extend(current.take());
+        let mut seen_default = false;
+        for r in &mut realms {
+            if r.options
+                .get("default")
+                .is_some_and(|v| v != "0" && !v.is_empty())
+            {
+                if seen_default {
+                    r.options.remove("default");
+                }
+                seen_default = true;
+            }
+        }
+        let mut d = Self { realms };
+        for (name, comment) in [("pam", PAM_COMMENT), ("pve", PVE_COMMENT)] {
+            if d.get(name).is_none() {
+                d.realms.push(Realm {
+                    realm: name.to_string(),
+                    kind: name.to_string(),
+                    options: BTreeMap::new(),
+                });
+            }
+            if let Some(r) = d.realms.iter_mut().find(|r| r.realm == name) {
+                r.kind = name.to_string();
+                let c = r.options.entry("comment".to_string()).or_default();
+                if c.is_empty() {
+                    *c = comment.to_string();
+                }
+            }
+        }
+        d
+    }
+
+    /// Serialise like SectionConfig: `<type>: <realm>`, `comment` first,
+    /// then the other options sorted, a blank line after each section.
+    pub fn write(&self) -> String {
+        let mut out = String::new();
+        for r in &self.realms {
+            out.push_str(&format!("{}: {}\n", r.kind, r.realm));
+            if let Some(c) = r
+                .options
+                .get("comment")
+                .filter(|c| !c.is_empty() && *c != "0")
+            {
+                out.push_str(&format!("\tcomment {}\n", encode_text(c)));
+            }
+            for (k, v) in &r.options {
+                if k != "comment" && !v.is_empty() {
+                    out.push_str(&format!("\t{k} {v}\n"));
+                }
+            }
+            out.push('\n');
+        }
+        out
+    }
+
+    /// The realm named `realm`.
+    pub fn get(&self, realm: &str) -> Option<&Realm> {
+        self.realms.iter().find(|r| r.realm == realm)
+    }
+
+    fn commit(&mut self) {
+        *self = Self::parse(&self.write());
+    }
+
+    fn clear_default_if_set(&mut self, options: &BTreeMap<String, String>) {
+        if options.get("default").is_some_and(|v| v == "1") {
+            for r in &mut self.realms {
+                r.options.remove("default");
+            }
+        }
+    }
+
+    /// POST /access/domains (options exclude `realm`, `type`, `password`).
+    /// Errors (prefix `add auth server failed: `): `domain 'x' already
+    /// exists`, `unable to use reserved name 'pam'`, `unable to create builtin
+    /// type 'pve'`, `'check-connection' parameter can only be set for realms of
+    /// type 'ldap' or 'ad'`.
+    pub fn create(
+        &mut self,
+        realm: &str,
+        kind: &str,
+        options: &BTreeMap<String, String>,
+        check_connection: Option<bool>,
+    ) -> ModelResult<()> {
+        let fail = |m: String| ModelError::internal(m).in_lock("add auth server failed");
+        if self.get(realm).is_some() {
+            return Err(fail(format!("domain '{realm}' already exists")));
+        }
+        if realm == "pam" || realm == "pve" {
+            return Err(fail(format!("unable to use reserved name '{realm}'")));
+        }
+        if kind == "pam" || kind == "pve" {
+            return Err(fail(format!("unable to create builtin type '{kind}'")));
+        }
+        if check_connection.is_some() && kind != "ldap" && kind != "ad" {
+            return Err(fail(
+                "'check-connection' parameter can only be set for realms of type 'ldap' or 'ad'"
+                    .to_string(),
+            ));
+        }
+        self.clear_default_if_set(options);
+        let mut opts = options.clone();
+        opts.remove("password");
+        self.realms.push(Realm {
+            realm: realm.to_string(),
+            kind: kind.to_string(),
+            options: opts,
+        });
+        self.commit();
+        Ok(())
+    }
+
+    /// PUT /access/domains/{realm}: delete listed keys, then set options.
+    /// Errors (prefix `update auth server failed: `): `domain 'x' does not
+    /// exist`, the check-connection error, `no options specified`.
+    pub fn update(
+        &mut self,
+        realm: &str,
+        options: &BTreeMap<String, String>,
+        delete: &[String],
+        check_connection: Option<bool>,
+        password_given: bool,
+    ) -> ModelResult<()> {
+        let fail = |m: String| ModelError::internal(m).in_lock("update auth server failed");
+        let Some(kind) = self.get(realm).map(|r| r.kind.clone()) else {
+            return Err(fail(format!("domain '{realm}' does not exist")));
+        };
+        if check_connection.is_some() && kind != "ldap" && kind != "ad" {
+            return Err(fail(
+                "'check-connection' parameter can only be set for realms of type 'ldap' or 'ad'"
+                    .to_string(),
+            ));
+        }
+        if delete.is_empty() && options.is_empty() && !password_given {
+            return Err(fail("no options specified".to_string()));
+        }
+        self.clear_default_if_set(options);
+        if let Some(r) = self.realms.iter_mut().find(|r| r.realm == realm) {
+            for k in delete {
+                r.options.remove(k);
+            }
+            for (k, v) in options {
+                if k != "password" {
+                    r.options.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        self.commit();
+        Ok(())
+    }
+
+    /// DELETE /access/domains/{realm}. Error: `delete auth server failed:
+    /// authentication domain 'x' does not exist`. Deleting `pam`/`pve`
+    /// succeeds but they come back (with default comments) on reload.
+    pub fn delete(&mut self, realm: &str) -> ModelResult<()> {
+        if self.get(realm).is_none() {
+            return Err(ModelError::internal(format!(
+                "authentication domain '{realm}' does not exist"
+            ))
+            .in_lock("delete auth server failed"));
+        }
+        self.realms.retain(|r| r.realm != realm);
+        self.commit();
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FIXTURE: &str = include_str!("testdata/domains.cfg");
+
+    #[test]
+    fn fixture_round_trips() {
+        let d = Domains::parse(FIXTURE);
+        assert_eq!(d.write(), FIXTURE);
+        assert_eq!(d.get("corp").map(|r| r.kind.as_str()), Some("ldap"));
+    }
+
+    #[test]
+    fn empty_file_has_builtins() {
+        let d = Domains::parse("");
+        assert_eq!(
+            d.write(),
+            "pam: pam\n\tcomment Linux PAM standard authentication\n\npve: pve\n\tcomment Proxmox VE authentication server\n\n"
+        );
+    }
+
+    #[test]
+    fn realm_mutations_and_errors() {
+        let mut d = Domains::default();
+        let opts = BTreeMap::from([
+            ("server1".to_string(), "ldap.example.com".to_string()),
+            ("base_dn".to_string(), "dc=example,dc=com".to_string()),
+            ("user_attr".to_string(), "uid".to_string()),
+            ("default".to_string(), "1".to_string()),
+            ("password".to_string(), "bindpw".to_string()),
+        ]);
+        d.create("corp", "ldap", &opts, None).expect("create");
+        assert!(!d.write().contains("bindpw"));
+        let err = d.create("corp", "ldap", &opts, None).expect_err("dup");
+        assert_eq!(
+            err.message,
+            "add auth server failed: domain 'corp' already exists"
+        );
+        let err = d.create("pam", "ldap", &opts, None).expect_err("reserved");
+        assert_eq!(
+            err.message,
+            "add auth server failed: domain 'pam' already exists"
+        );
+        let err = d.create("x", "pve", &opts, None).expect_err("builtin");
+        assert_eq!(
+            err.message,
+            "add auth server failed: unable to create builtin type 'pve'"
+        );
+        let err = d
+            .create("oid", "openid", &BTreeMap::new(), Some(true))
+            .expect_err("cc");
+        assert_eq!(
+            err.message,
+            "add auth server failed: 'check-connection' parameter can only be set for realms of type 'ldap' or 'ad'"
+        );
+        let err = d
+            .update("corp", &BTreeMap::new(), &[], None, false)
+            .expect_err("noop");
+        assert_eq!(
+            err.message,
+            "update auth server failed: no options specified"
+        );
+        let err = d
+            .update("nope", &opts, &[], None, false)
+            .expect_err("missing");
+        assert_eq!(
+            err.message,
+            "update auth server failed: domain 'nope' does not exist"
+        );
+        d.update(
+            "corp",
+            &BTreeMap::new(),
+            &["default".to_string()],
+            None,
+            false,
+        )
+        .expect("update");
+        assert!(
+            !d.get("corp")
+                .is_some_and(|r| r.options.contains_key("default"))
+        );
+        let err = d.delete("nope").expect_err("delete missing");
+        assert_eq!(
+            err.message,
+            "delete auth server failed: authentication domain 'nope' does not exist"
+        );
+        d.delete("corp").expect("delete");
+        assert!(d.get("corp").is_none());
+        d.delete("pve").expect("delete pve");
+        assert!(d.get("pve").is_some());
+    }
+}

@@ -1,0 +1,161 @@
+//! [`StateDir`]: load and atomically save the access-control files of one
+//! simulated node from a directory laid out like `/etc/pve`.
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use super::config::UserConfig;
+use super::domains::Domains;
+use super::secrets::{Shadow, TokenSecrets};
+use super::state::State;
+
+/// File names relative to the state directory.
+pub const USER_CFG: &str = "user.cfg";
+/// API token secrets.
+pub const TOKEN_CFG: &str = "priv/token.cfg";
+/// pve-realm password hashes.
+pub const SHADOW_CFG: &str = "priv/shadow.cfg";
+/// Simulated PAM password hashes (simulator-only).
+pub const PAM_SHADOW_CFG: &str = "priv/pam-shadow.cfg";
+/// Realms.
+pub const DOMAINS_CFG: &str = "domains.cfg";
+
+/// A directory holding `user.cfg`, `domains.cfg` and `priv/…`. Missing files
+/// mean empty/default content, so an existing `user.cfg` can be dropped in.
+#[derive(Debug, Clone)]
+pub struct StateDir {
+    dir: PathBuf,
+}
+
+fn read_optional(path: &Path) -> io::Result<String> {
+    match fs::read_to_string(path) {
+        Ok(s) => Ok(s),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(String::new()),
+        Err(e) => Err(e),
+    }
+}
+
+impl StateDir {
+    /// Use `dir` (created on first save).
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        Self { dir: dir.into() }
+    }
+
+    /// The directory.
+    pub fn path(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Load every file; returns the state and the parser warnings.
+    pub fn load(&self) -> io::Result<(State, Vec<String>)> {
+        let (users, mut warnings) = UserConfig::parse(&read_optional(&self.dir.join(USER_CFG))?);
+        let tokens = TokenSecrets::parse(&read_optional(&self.dir.join(TOKEN_CFG))?);
+        let (shadow, w) = Shadow::parse(&read_optional(&self.dir.join(SHADOW_CFG))?);
+        warnings.extend(w);
+        let (pam, w) = Shadow::parse(&read_optional(&self.dir.join(PAM_SHADOW_CFG))?);
+        warnings.extend(w);
+        let domains = Domains::parse(&read_optional(&self.dir.join(DOMAINS_CFG))?);
+        Ok((
+            State {
+                users,
+                tokens,
+                shadow,
+                pam,
+                domains,
+            },
+            warnings,
+        ))
+    }
+
+    /// Write every file atomically.
+    pub fn save(&self, state: &State) -> io::Result<()> {
+        self.save_users(&state.users)?;
+        self.write_file(TOKEN_CFG, &state.tokens.write(), true)?;
+        self.write_file(SHADOW_CFG, &state.shadow.write(), true)?;
+        self.write_file(PAM_SHADOW_CFG, &state.pam.write(), true)?;
+        self.write_file(DOMAINS_CFG, &state.domains.write(), false)
+    }
+
+    /// Write only `user.cfg`.
+    pub fn save_users(&self, users: &UserConfig) -> io::Result<()> {
+        self.write_file(USER_CFG, &users.write(), false)
+    }
+
+    /// Atomic replace: temp file in the same directory, fsync, rename
+    /// (private files get mode 0600).
+    fn write_file(&self, rel: &str, data: &str, private: bool) -> io::Result<()> {
+        let target = self.dir.join(rel);
+        let parent = target.parent().unwrap_or(&self.dir).to_path_buf();
+        fs::create_dir_all(&parent)?;
+        let mut tmp = tempfile::NamedTempFile::new_in(&parent)?;
+        if private {
+            use std::os::unix::fs::PermissionsExt;
+            tmp.as_file()
+                .set_permissions(fs::Permissions::from_mode(0o600))?;
+        }
+        tmp.write_all(data.as_bytes())?;
+        tmp.as_file().sync_all()?;
+        tmp.persist(&target).map_err(|e| e.error)?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::mutate_users::{TokenParams, UserCreate};
+
+    #[test]
+    fn missing_files_load_as_defaults_and_save_round_trips() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let sd = StateDir::new(dir.path().join("etc-pve"));
+        let (mut state, warnings) = sd.load().expect("load");
+        assert!(warnings.is_empty());
+        assert!(state.users.users.contains_key("root@pam"));
+        assert!(state.domains.get("pve").is_some());
+
+        let create = UserCreate {
+            userid: "alice@pve".into(),
+            ..UserCreate::default()
+        };
+        state
+            .create_user(&create, Some("s3cret-pass"))
+            .expect("create");
+        let (_, created) = state
+            .create_token("alice@pve", "ci", &TokenParams::default())
+            .expect("token");
+        sd.save(&state).expect("save");
+
+        let (back, _) = sd.load().expect("reload");
+        assert_eq!(back.users, state.users);
+        assert!(back.verify_password("alice@pve", "s3cret-pass"));
+        assert_eq!(
+            back.verify_token("alice@pve!ci", &created.value, 0),
+            Ok("alice@pve!ci".to_string())
+        );
+        let shadow = fs::read_to_string(sd.path().join(SHADOW_CFG)).expect("shadow");
+        assert!(!shadow.contains("s3cret-pass"));
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(sd.path().join(TOKEN_CFG))
+            .expect("meta")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+        // No temp files left behind.
+        let leftovers = fs::read_dir(sd.path()).expect("dir").count();
+        assert_eq!(leftovers, 3); // user.cfg, domains.cfg, priv/
+    }
+
+    #[test]
+    fn dropped_in_user_cfg_is_used() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        fs::write(
+            dir.path().join(USER_CFG),
+            "user:root@pam:1:0::::::\nuser:bob@pve:1:0::::::\n",
+        )
+        .expect("write");
+        let (state, _) = StateDir::new(dir.path()).load().expect("load");
+        assert!(state.users.users.contains_key("bob@pve"));
+    }
+}
