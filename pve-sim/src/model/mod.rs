@@ -55,3 +55,6 @@ pub use mutate_users::{TokenParams, UserCreate, UserUpdate};
 pub use secrets::{Shadow, TokenSecrets};
 pub use state::{State, TokenCreated};
 pub use store::StateDir;
+
+#[cfg(test)]
+mod perm_tests;
