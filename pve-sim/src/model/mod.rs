@@ -57,4 +57,6 @@ pub use state::{State, TokenCreated};
 pub use store::StateDir;
 
 #[cfg(test)]
+mod cfg_tests;
+#[cfg(test)]
 mod perm_tests;
