@@ -1,0 +1,468 @@
+//! The client, its request pipeline (auth → send → classify), and the
+//! tracing and retry layers around each request.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Instant;
+
+use reqwest::Method;
+use reqwest::header::{HeaderMap, HeaderValue};
+use serde::de::DeserializeOwned;
+use tracing::Instrument;
+use url::Url;
+
+use crate::api::access::{LoginRequest, Ticket};
+use crate::auth::{Credentials, TICKET_LIFETIME, TicketState, TicketStore, ticket_user};
+use crate::error::{ErrorAnswer, classify};
+use crate::params::Params;
+use crate::{ClientBuilder, Error, RetryPolicy, Secret};
+
+/// A Proxmox VE API client. Cheap to clone: clones share one connection pool
+/// and one ticket.
+///
+/// ```no_run
+/// # async fn f() -> Result<(), proxmox_client::Error> {
+/// use proxmox_client::Client;
+/// let client = Client::builder("https://pve.example.com:8006")
+///     .api_token("root@pam!ci=8a6e0b1c-0000-4000-8000-000000000000".parse()?)
+///     .build()?;
+/// let version = client.version().await?;
+/// println!("PVE {}", version.version);
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub http: reqwest::Client,
+    pub base: Url,
+    pub credentials: Credentials,
+    pub tickets: Option<TicketStore>,
+    pub retry: RetryPolicy,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base", &self.inner.base.as_str())
+            .field("credentials", &self.inner.credentials)
+            .field("retry", &self.inner.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One API call, before authentication.
+pub(crate) struct ApiRequest {
+    pub method: Method,
+    segments: Vec<String>,
+    pub query: Params,
+    pub form: Params,
+    /// Safe to repeat after a failure in transit.
+    pub idempotent: bool,
+    /// Send credentials (false for login and other unauthenticated calls).
+    pub authenticated: bool,
+}
+
+impl ApiRequest {
+    /// A request to `/api2/json/<segments…>`; each segment is percent-encoded.
+    pub(crate) fn new<S: AsRef<str>>(method: Method, segments: &[S]) -> Self {
+        let idempotent = method == Method::GET;
+        Self {
+            method,
+            segments: segments.iter().map(|s| s.as_ref().to_owned()).collect(),
+            query: Params::new(),
+            form: Params::new(),
+            idempotent,
+            authenticated: true,
+        }
+    }
+
+    pub(crate) fn get<S: AsRef<str>>(segments: &[S]) -> Self {
+        Self::new(Method::GET, segments)
+    }
+    pub(crate) fn post<S: AsRef<str>>(segments: &[S]) -> Self {
+        Self::new(Method::POST, segments)
+    }
+    pub(crate) fn put<S: AsRef<str>>(segments: &[S]) -> Self {
+        Self::new(Method::PUT, segments)
+    }
+    /// DELETE is repeatable: a second attempt at most answers "not found".
+    pub(crate) fn delete<S: AsRef<str>>(segments: &[S]) -> Self {
+        Self::new(Method::DELETE, segments).idempotent(true)
+    }
+
+    pub(crate) fn idempotent(mut self, idempotent: bool) -> Self {
+        self.idempotent = idempotent;
+        self
+    }
+
+    pub(crate) fn query(mut self, query: Params) -> Self {
+        self.query = query;
+        self
+    }
+
+    pub(crate) fn form(mut self, form: Params) -> Self {
+        self.form = form;
+        self
+    }
+
+    /// The API path for logs and errors, e.g. `/access/users/alice@pve`.
+    pub(crate) fn path(&self) -> String {
+        format!("/{}", self.segments.join("/"))
+    }
+}
+
+/// The answer of a successful call, before decoding.
+struct RawAnswer {
+    data: serde_json::Value,
+}
+
+impl Client {
+    /// Starts configuring a client for `endpoint` (`https://HOST:8006`; a
+    /// trailing `/api2/json` and slashes are accepted).
+    pub fn builder(endpoint: impl Into<String>) -> ClientBuilder {
+        ClientBuilder::new(endpoint)
+    }
+
+    /// The API base URL (`https://HOST:PORT/api2/json`).
+    pub fn base_url(&self) -> &Url {
+        &self.inner.base
+    }
+
+    /// Runs a request through the retry and tracing layers and decodes `data`.
+    pub(crate) async fn execute<T: DeserializeOwned>(&self, req: ApiRequest) -> Result<T, Error> {
+        let path = req.path();
+        let answer = self
+            .inner
+            .retry
+            .run(req.idempotent, |attempt| self.attempt(&req, attempt))
+            .await?;
+        serde_json::from_value(answer.data).map_err(|e| Error::Decode {
+            method: req.method.to_string(),
+            path,
+            message: e.to_string(),
+        })
+    }
+
+    /// Like [`Client::execute`], ignoring the answer's `data`.
+    pub(crate) async fn execute_unit(&self, req: ApiRequest) -> Result<(), Error> {
+        let _: serde_json::Value = self.execute(req).await?;
+        Ok(())
+    }
+
+    /// One attempt, inside its tracing span.
+    async fn attempt(&self, req: &ApiRequest, attempt: u32) -> Result<RawAnswer, Error> {
+        let span = tracing::debug_span!(
+            "pve_request",
+            method = %req.method,
+            path = %req.path(),
+            attempt,
+            status = tracing::field::Empty,
+            duration_ms = tracing::field::Empty,
+        );
+        async {
+            let started = Instant::now();
+            let result = self.attempt_authenticated(req).await;
+            let span = tracing::Span::current();
+            span.record("duration_ms", started.elapsed().as_millis() as u64);
+            match &result {
+                Ok(_) => {
+                    span.record("status", 200u16);
+                    tracing::debug!("PVE request succeeded");
+                }
+                Err(e) => {
+                    if let Some(status) = e.status() {
+                        span.record("status", status);
+                    }
+                    tracing::debug!(error = %e, "PVE request failed");
+                }
+            }
+            result
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// Adds credentials; on a 401 with a ticket obtained by password, logs in
+    /// again once (the ticket may have been revoked by a key rotation).
+    async fn attempt_authenticated(&self, req: &ApiRequest) -> Result<RawAnswer, Error> {
+        if !req.authenticated {
+            return self.send_once(req, HeaderMap::new()).await;
+        }
+        let (headers, ticket) = self.auth_headers(&req.method).await?;
+        let result = self.send_once(req, headers).await;
+        match (&result, &ticket, &self.inner.credentials) {
+            (Err(Error::Authentication { .. }), Some(seen), Credentials::Password { .. }) => {
+                if let Some(store) = &self.inner.tickets {
+                    store.invalidate(seen).await;
+                }
+                let (headers, _) = self.auth_headers(&req.method).await?;
+                self.send_once(req, headers).await
+            }
+            _ => result,
+        }
+    }
+
+    /// The authentication headers, plus the ticket used (if any).
+    async fn auth_headers(&self, method: &Method) -> Result<(HeaderMap, Option<Secret>), Error> {
+        let mut headers = HeaderMap::new();
+        match &self.inner.credentials {
+            Credentials::None => Ok((headers, None)),
+            Credentials::ApiToken(token) => {
+                headers.insert(
+                    reqwest::header::AUTHORIZATION,
+                    sensitive_header(&token.header_value())?,
+                );
+                Ok((headers, None))
+            }
+            Credentials::Password { .. } | Credentials::Ticket { .. } => {
+                let state = self.ticket().await?;
+                headers.insert(
+                    reqwest::header::COOKIE,
+                    sensitive_header(&format!("PVEAuthCookie={}", state.ticket.expose()))?,
+                );
+                if method != Method::GET {
+                    headers.insert(
+                        "CSRFPreventionToken",
+                        sensitive_header(state.csrf.expose())?,
+                    );
+                }
+                Ok((headers, Some(state.ticket)))
+            }
+        }
+    }
+
+    /// A ticket that is not due for renewal. Concurrent callers wait for a
+    /// single login/renewal instead of each performing one.
+    async fn ticket(&self) -> Result<TicketState, Error> {
+        let Some(store) = &self.inner.tickets else {
+            return Err(Error::Config(
+                "ticket requested without ticket credentials".into(),
+            ));
+        };
+        if let Some(fresh) = store.fresh().await {
+            return Ok(fresh);
+        }
+        let _single_flight = store.refresh.lock().await;
+        if let Some(fresh) = store.fresh().await {
+            return Ok(fresh);
+        }
+        let old = store.current().await;
+        let new = self.obtain_ticket(old).await?;
+        store.set(new.clone()).await;
+        Ok(new)
+    }
+
+    /// Renews `old` with itself as the password while it is valid; otherwise
+    /// (or if that fails) logs in with the configured password.
+    async fn obtain_ticket(&self, old: Option<TicketState>) -> Result<TicketState, Error> {
+        let mut renew_error = None;
+        if let Some(old) = old.filter(|o| o.age() < TICKET_LIFETIME) {
+            let username = match &self.inner.credentials {
+                Credentials::Password { username, .. } => Some(username.to_string()),
+                _ => ticket_user(old.ticket.expose()),
+            };
+            if let Some(username) = username {
+                let renewal = LoginRequest {
+                    username,
+                    password: old.ticket.clone(),
+                    ..LoginRequest::default()
+                };
+                match self.login_boxed(&renewal).await {
+                    Ok(t) if !t.need_tfa => {
+                        tracing::debug!("PVE ticket renewed");
+                        return Ok(TicketState::new(t.ticket, t.csrf_token));
+                    }
+                    Ok(_) => {}
+                    Err(e) => renew_error = Some(e),
+                }
+            }
+        }
+        match &self.inner.credentials {
+            Credentials::Password {
+                username,
+                password,
+                otp,
+            } => {
+                let login = LoginRequest {
+                    username: username.to_string(),
+                    password: password.clone(),
+                    otp: otp.clone(),
+                    ..LoginRequest::default()
+                };
+                let t = self.login_boxed(&login).await?;
+                if t.need_tfa {
+                    return Err(Error::Authentication {
+                        credential: self.inner.credentials.describe(),
+                        message: "the user has two-factor authentication: configure an OTP code or use an API token".into(),
+                    });
+                }
+                tracing::debug!(user = %username, "PVE ticket obtained");
+                Ok(TicketState::new(t.ticket, t.csrf_token))
+            }
+            _ => Err(renew_error.unwrap_or_else(|| Error::Authentication {
+                credential: self.inner.credentials.describe(),
+                message: "the ticket has expired and no password is configured to obtain a new one"
+                    .into(),
+            })),
+        }
+    }
+
+    /// `login` behind a boxed future: login runs through `execute`, which
+    /// calls back into ticket handling, so the future type must not be recursive.
+    fn login_boxed<'a>(
+        &'a self,
+        req: &'a LoginRequest,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Ticket, Error>> + Send + 'a>>
+    {
+        Box::pin(self.login(req))
+    }
+
+    /// Sends one request and classifies the answer.
+    async fn send_once(&self, req: &ApiRequest, headers: HeaderMap) -> Result<RawAnswer, Error> {
+        let method_str = req.method.to_string();
+        let path = req.path();
+        let mut url = self.inner.base.clone();
+        {
+            let mut segs = url
+                .path_segments_mut()
+                .map_err(|()| Error::Config("endpoint cannot be a base URL".into()))?;
+            segs.pop_if_empty();
+            for s in &req.segments {
+                segs.push(s);
+            }
+        }
+        if !req.query.is_empty() {
+            url.query_pairs_mut().extend_pairs(req.query.pairs().iter());
+        }
+        let mut builder = self
+            .inner
+            .http
+            .request(req.method.clone(), url)
+            .headers(headers);
+        if req.method == Method::POST || req.method == Method::PUT {
+            builder = builder
+                .header(
+                    reqwest::header::CONTENT_TYPE,
+                    "application/x-www-form-urlencoded",
+                )
+                .body(req.form.to_form());
+        }
+        let response = builder
+            .send()
+            .await
+            .map_err(|e| self.transport_error(&e, &method_str, &path, req.idempotent))?;
+        let status = response.status();
+        let reason = response
+            .extensions()
+            .get::<hyper::ext::ReasonPhrase>()
+            .and_then(|r| std::str::from_utf8(r.as_bytes()).ok())
+            .map(str::to_owned);
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| self.transport_error(&e, &method_str, &path, req.idempotent))?;
+        if status.is_success() {
+            #[derive(serde::Deserialize)]
+            struct Envelope {
+                #[serde(default)]
+                data: serde_json::Value,
+            }
+            let env: Envelope = serde_json::from_slice(&body).map_err(|e| Error::Decode {
+                method: method_str.clone(),
+                path: path.clone(),
+                message: format!("body is not a PVE JSON envelope: {e}"),
+            })?;
+            return Ok(RawAnswer { data: env.data });
+        }
+        Err(classify(&ErrorAnswer {
+            method: &method_str,
+            path: &path,
+            status: status.as_u16(),
+            reason: reason.as_deref(),
+            body: &body,
+            credential: &self.inner.credentials.describe(),
+        }))
+    }
+
+    fn transport_error(
+        &self,
+        e: &reqwest::Error,
+        method: &str,
+        path: &str,
+        idempotent: bool,
+    ) -> Error {
+        let message = error_chain(e);
+        if find_rustls_error(e).is_some() {
+            return Error::Tls {
+                url: self.inner.base.to_string(),
+                message,
+            };
+        }
+        if e.is_connect() {
+            return Error::Connect {
+                url: self.inner.base.to_string(),
+                message,
+            };
+        }
+        if idempotent {
+            Error::Transport {
+                method: method.to_owned(),
+                path: path.to_owned(),
+                message,
+            }
+        } else {
+            Error::OutcomeUnknown {
+                method: method.to_owned(),
+                path: path.to_owned(),
+                message,
+            }
+        }
+    }
+}
+
+fn sensitive_header(value: &str) -> Result<HeaderValue, Error> {
+    let mut v = HeaderValue::from_str(value).map_err(|_| {
+        Error::Config("a credential contains characters not allowed in an HTTP header".into())
+    })?;
+    v.set_sensitive(true);
+    Ok(v)
+}
+
+/// `outer: inner: innermost`, without repeating identical texts.
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        let text = err.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        cur = err.source();
+    }
+    parts.join(": ")
+}
+
+/// A rustls error somewhere in the chain (io::Error hides its inner error
+/// from `source()`, so look inside explicitly).
+fn find_rustls_error<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        if let Some(r) = err.downcast_ref::<rustls::Error>() {
+            return Some(r);
+        }
+        if let Some(io) = err.downcast_ref::<std::io::Error>()
+            && let Some(inner) = io.get_ref()
+        {
+            if let Some(r) = inner.downcast_ref::<rustls::Error>() {
+                return Some(r);
+            }
+            cur = inner.source();
+            continue;
+        }
+        cur = err.source();
+    }
+    None
+}
