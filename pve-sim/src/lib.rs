@@ -1,3 +1,22 @@
 //! Proxmox VE access-control API simulator.
+//!
+//! * [`start`] a simulator from [`SimOptions`]; the [`RunningSim`] tells its
+//!   URL, certificate fingerprint, CA file and root password.
+//! * [`server::app`] is the whole HTTP application as an axum `Router`, for
+//!   in-process tests (`tower::ServiceExt::oneshot`).
+//! * [`model`] holds PVE's configuration model and permission engine.
 
+pub mod access_log;
+pub mod api;
+pub mod auth;
+pub mod cli;
+pub mod faults;
 pub mod model;
+pub mod server;
+pub mod sim;
+pub mod stats;
+pub mod tls;
+
+pub use faults::FaultConfig;
+pub use sim::{RunningSim, SimError, SimOptions, start};
+pub use stats::Stats;

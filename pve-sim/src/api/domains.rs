@@ -1,0 +1,198 @@
+//! `/access/domains[/{realm}]` and `POST /access/domains/{realm}/sync`.
+
+use axum::Router;
+use axum::extract::State;
+use axum::routing::{get, post};
+use serde_json::{Map, Value, json};
+
+use super::ApiResult;
+use super::call::Call;
+use super::error::{ApiError, ok};
+use crate::model::ids::split_list;
+use std::collections::BTreeMap;
+
+use crate::model::Realm;
+use crate::server::state::{SharedState, now};
+
+/// Options never returned by GET (secrets).
+const SECRET_OPTIONS: [&str; 2] = ["password", "client-key"];
+/// Parameters that are not stored options.
+const NOT_STORED: [&str; 6] = [
+    "realm",
+    "type",
+    "check-connection",
+    "delete",
+    "digest",
+    "password",
+];
+
+fn digest(realm: &Realm) -> String {
+    use sha2::{Digest as _, Sha256};
+    let mut hasher = Sha256::new();
+    hasher.update(realm.kind.as_bytes());
+    for (k, v) in &realm.options {
+        hasher.update(k.as_bytes());
+        hasher.update(b"\0");
+        hasher.update(v.as_bytes());
+        hasher.update(b"\n");
+    }
+    hex::encode(&hasher.finalize()[..20])
+}
+
+/// Options stored as JSON numbers when they look like integers (Perl JSON).
+fn option_value(value: &str) -> Value {
+    match value.parse::<i64>() {
+        Ok(n) if n.to_string() == value => json!(n),
+        _ => json!(value),
+    }
+}
+
+async fn list(State(state): State<SharedState>, _call: Call) -> ApiResult {
+    let snapshot = state.read();
+    let out: Vec<Value> = snapshot
+        .domains
+        .realms
+        .iter()
+        .map(|realm| {
+            let name = &realm.realm;
+            let mut entry = Map::new();
+            if let Some(c) = realm.options.get("comment") {
+                entry.insert("comment".into(), json!(c));
+            }
+            if realm.options.get("default").is_some_and(|d| d == "1") {
+                entry.insert("default".into(), json!(1));
+            }
+            entry.insert("realm".into(), json!(name));
+            if let Some(tfa) = realm.options.get("tfa") {
+                let kind = tfa
+                    .split(',')
+                    .next()
+                    .unwrap_or("")
+                    .trim_start_matches("type=");
+                entry.insert("tfa".into(), json!(kind));
+            }
+            entry.insert("type".into(), json!(realm.kind));
+            Value::Object(entry)
+        })
+        .collect();
+    Ok(ok(Value::Array(out)))
+}
+
+async fn read(State(state): State<SharedState>, call: Call) -> ApiResult {
+    let snapshot = state.read();
+    let name = call.required("realm");
+    let realm = snapshot
+        .domains
+        .get(&name)
+        .ok_or_else(|| ApiError::internal(format!("domain '{name}' does not exist")))?;
+    let mut out = Map::new();
+    for (k, v) in &realm.options {
+        if !SECRET_OPTIONS.contains(&k.as_str()) {
+            out.insert(k.clone(), option_value(v));
+        }
+    }
+    out.insert("digest".into(), json!(digest(realm)));
+    out.insert("type".into(), json!(realm.kind));
+    Ok(ok(Value::Object(out)))
+}
+
+fn stored_options(call: &Call) -> BTreeMap<String, String> {
+    call.params
+        .names()
+        .into_iter()
+        .filter(|n| !NOT_STORED.contains(&n.as_str()))
+        .filter_map(|n| call.params.str(&n).map(|v| (n, v)))
+        .collect()
+}
+
+async fn create(State(state): State<SharedState>, call: Call) -> ApiResult {
+    let name = call.required("realm");
+    let kind = call.required("type");
+    let check = call.params.bool("check-connection");
+    let options = stored_options(&call);
+    state
+        .write("add auth server failed", call.faults.lock_timeout, |snap| {
+            snap.domains.create(&name, &kind, &options, check)
+        })
+        .await?;
+    Ok(ok(Value::Null))
+}
+
+async fn update(State(state): State<SharedState>, call: Call) -> ApiResult {
+    let name = call.required("realm");
+    let options = stored_options(&call);
+    let delete = call
+        .params
+        .str("delete")
+        .map(|d| split_list(&d))
+        .unwrap_or_default();
+    let expected = call.params.str("digest");
+    let check = call.params.bool("check-connection");
+    let password_given = call.params.has("password");
+    state
+        .write(
+            "update auth server failed",
+            call.faults.lock_timeout,
+            |snap| {
+                if let (Some(expected), Some(realm)) = (&expected, snap.domains.get(&name))
+                    && *expected != digest(realm)
+                {
+                    return Err(crate::model::ModelError::internal(
+                        "detected modified configuration - file changed by other user? Try again.",
+                    )
+                    .in_lock("update auth server failed"));
+                }
+                snap.domains
+                    .update(&name, &options, &delete, check, password_given)
+            },
+        )
+        .await?;
+    Ok(ok(Value::Null))
+}
+
+async fn delete(State(state): State<SharedState>, call: Call) -> ApiResult {
+    let name = call.required("realm");
+    state
+        .write(
+            "delete auth server failed",
+            call.faults.lock_timeout,
+            |snap| snap.domains.delete(&name),
+        )
+        .await?;
+    Ok(ok(Value::Null))
+}
+
+async fn sync(State(state): State<SharedState>, call: Call) -> ApiResult {
+    let name = call.required("realm");
+    let kind = state
+        .read()
+        .domains
+        .get(&name)
+        .map(|r| r.kind.clone())
+        .ok_or_else(|| ApiError::internal(format!("domain '{name}' does not exist")))?;
+    if kind != "ldap" && kind != "ad" {
+        return Err(ApiError::internal(format!(
+            "Cannot sync realm type '{kind}'! Only LDAP/AD realms can be synced."
+        )));
+    }
+    // A task id in PVE's UPID format; the simulated sync has nothing to fetch.
+    let pid = std::process::id();
+    let start = now();
+    let upid = format!(
+        "UPID:pve:{pid:08X}:{:08X}:{start:08X}:auth-realm-sync:{name}:{}:",
+        start & 0xFFFF_FFFF,
+        call.authid()
+    );
+    Ok(ok(json!(upid)))
+}
+
+/// Routes of this family.
+pub fn router() -> Router<SharedState> {
+    Router::new()
+        .route("/access/domains", get(list).post(create))
+        .route(
+            "/access/domains/{realm}",
+            get(read).put(update).delete(delete),
+        )
+        .route("/access/domains/{realm}/sync", post(sync))
+}

@@ -1,0 +1,226 @@
+//! Request parameters as pveproxy collects them (`AnyEvent.pm::extract_params`):
+//! query string for every method, plus a form or JSON body for POST/PUT,
+//! plus the path placeholders.
+
+use axum::http::{Method, StatusCode};
+use serde_json::{Map, Value};
+
+use super::error::ApiError;
+
+/// The merged, not yet validated parameters of one call. Form values are
+/// strings; JSON values keep their type (PVE echoes some of them back as
+/// sent, see §1.1 "value typing quirk").
+#[derive(Default, Clone, PartialEq)]
+pub struct Params(Map<String, Value>);
+
+impl std::fmt::Debug for Params {
+    // Parameters carry passwords: show only the names.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set().entries(self.0.keys()).finish()
+    }
+}
+
+impl Params {
+    /// Wrap an existing map.
+    pub fn from_map(map: Map<String, Value>) -> Self {
+        Self(map)
+    }
+
+    /// The raw value as received.
+    pub fn raw(&self, name: &str) -> Option<&Value> {
+        self.0.get(name).filter(|v| !v.is_null())
+    }
+
+    /// Parameter names.
+    pub fn names(&self) -> Vec<String> {
+        self.0.keys().cloned().collect()
+    }
+
+    pub(crate) fn map_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.0
+    }
+
+    /// Insert (or overwrite) one value.
+    pub fn insert(&mut self, name: &str, value: Value) {
+        self.0.insert(name.to_string(), value);
+    }
+
+    /// A string parameter (numbers and booleans in string form).
+    pub fn str(&self, name: &str) -> Option<String> {
+        match self.raw(name)? {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(if *b { "1" } else { "0" }.to_string()),
+            _ => None,
+        }
+    }
+
+    /// A validated boolean parameter.
+    pub fn bool(&self, name: &str) -> Option<bool> {
+        match self.raw(name)? {
+            Value::Bool(b) => Some(*b),
+            other => Some(other.as_str() == Some("1") || other.as_i64() == Some(1)),
+        }
+    }
+
+    /// A validated integer parameter.
+    pub fn int(&self, name: &str) -> Option<i64> {
+        match self.raw(name)? {
+            Value::Number(n) => n.as_i64(),
+            Value::String(s) => s.trim_start_matches('+').parse().ok(),
+            Value::Bool(b) => Some(i64::from(*b)),
+            _ => None,
+        }
+    }
+
+    /// True when the parameter is present (Perl `defined`).
+    pub fn has(&self, name: &str) -> bool {
+        self.raw(name).is_some()
+    }
+}
+
+/// Add one urlencoded pair; a repeated key turns into an array.
+fn push_pair(map: &mut Map<String, Value>, key: String, value: String) {
+    match map.get_mut(&key) {
+        Some(Value::Array(items)) => items.push(Value::String(value)),
+        Some(existing) => {
+            let first = existing.take();
+            *existing = Value::Array(vec![first, Value::String(value)]);
+        }
+        None => {
+            map.insert(key, Value::String(value));
+        }
+    }
+}
+
+fn parse_urlencoded(text: &str, map: &mut Map<String, Value>) -> Result<(), ApiError> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(text)
+        .map_err(|e| ApiError::internal(format!("unable to parse parameters - {e}")))?;
+    for (k, v) in pairs {
+        push_pair(map, k, v);
+    }
+    Ok(())
+}
+
+/// Collect the parameters of a request. `path_params` are the template
+/// placeholders (already URI-unescaped).
+pub fn collect(
+    method: &Method,
+    query: Option<&str>,
+    content_type: Option<&str>,
+    body: &[u8],
+    path_params: &[(String, String)],
+) -> Result<Params, ApiError> {
+    let mut map = Map::new();
+    let has_body = !body.is_empty();
+    if *method == Method::POST || *method == Method::PUT {
+        if has_body {
+            let ct = content_type
+                .unwrap_or("application/x-www-form-urlencoded")
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
+            match ct.as_str() {
+                "application/json" => match serde_json::from_slice::<Value>(body) {
+                    Ok(Value::Object(obj)) => map = obj,
+                    Ok(_) => {
+                        return Err(ApiError::internal(
+                            "JSON body must be an object (hash) of parameters",
+                        ));
+                    }
+                    Err(e) => {
+                        return Err(ApiError::internal(format!(
+                            "unable to parse JSON body - {e}"
+                        )));
+                    }
+                },
+                "application/x-www-form-urlencoded" | "" => {
+                    let text = std::str::from_utf8(body).map_err(|_| {
+                        ApiError::internal("unable to parse parameters - invalid UTF-8")
+                    })?;
+                    parse_urlencoded(text, &mut map)?;
+                }
+                other => {
+                    return Err(ApiError::with_status(
+                        StatusCode::NOT_IMPLEMENTED,
+                        format!("unsupported content type '{other}'"),
+                    ));
+                }
+            }
+        }
+    } else if has_body {
+        return Err(ApiError::raw(
+            StatusCode::NOT_IMPLEMENTED,
+            format!("Unexpected content for method '{method}'"),
+        ));
+    }
+    if let Some(query) = query.filter(|q| !q.is_empty()) {
+        let mut query_map = Map::new();
+        parse_urlencoded(query, &mut query_map)?;
+        for (k, v) in query_map {
+            map.entry(k).or_insert(v);
+        }
+    }
+    for (name, value) in path_params {
+        if let Some(existing) = map.get(name) {
+            let same = existing.as_str() == Some(value.as_str());
+            if !same {
+                return Err(ApiError::param(
+                    name,
+                    "duplicate parameter (already defined in URI) with conflicting values!",
+                ));
+            }
+        }
+        map.insert(name.clone(), Value::String(value.clone()));
+    }
+    Ok(Params(map))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_and_form_merge_and_repeat() {
+        let p = collect(
+            &Method::PUT,
+            Some("a=1&b=2"),
+            Some("application/x-www-form-urlencoded"),
+            b"b=3&c=x&c=y",
+            &[("userid".into(), "u@pve".into())],
+        )
+        .unwrap();
+        assert_eq!(p.str("a").as_deref(), Some("1"));
+        assert_eq!(p.str("b").as_deref(), Some("3"));
+        assert_eq!(p.raw("c"), Some(&serde_json::json!(["x", "y"])));
+        assert_eq!(p.str("userid").as_deref(), Some("u@pve"));
+    }
+
+    #[test]
+    fn body_on_get_is_501() {
+        let e = collect(&Method::GET, None, None, b"x=1", &[]).unwrap_err();
+        assert_eq!(e.status(), StatusCode::NOT_IMPLEMENTED);
+        assert_eq!(e.message(), "Unexpected content for method 'GET'");
+    }
+
+    #[test]
+    fn conflicting_path_param_is_400() {
+        let e = collect(
+            &Method::PUT,
+            None,
+            Some("application/json"),
+            br#"{"userid":"other@pve"}"#,
+            &[("userid".into(), "u@pve".into())],
+        )
+        .unwrap_err();
+        assert_eq!(e.status(), StatusCode::BAD_REQUEST);
+    }
+
+    #[test]
+    fn debug_hides_values() {
+        let p = collect(&Method::POST, None, None, b"password=hunter22", &[]).unwrap();
+        assert!(!format!("{p:?}").contains("hunter22"));
+    }
+}
