@@ -395,7 +395,12 @@ impl Client {
         idempotent: bool,
     ) -> Error {
         let message = error_chain(e);
-        if find_rustls_error(e).is_some() {
+        // Some connector layers hide the rustls error behind opaque boxes;
+        // fall back to rustls' own message prefixes.
+        if find_rustls_error(e).is_some()
+            || message.contains("invalid peer certificate")
+            || message.contains("certificate fingerprint mismatch")
+        {
             return Error::Tls {
                 url: self.inner.base.to_string(),
                 message,
