@@ -395,12 +395,7 @@ impl Client {
         idempotent: bool,
     ) -> Error {
         let message = error_chain(e);
-        // Some connector layers hide the rustls error behind opaque boxes;
-        // fall back to rustls' own message prefixes.
-        if find_rustls_error(e).is_some()
-            || message.contains("invalid peer certificate")
-            || message.contains("certificate fingerprint mismatch")
-        {
+        if find_rustls_error(e).is_some() {
             return Error::Tls {
                 url: self.inner.base.to_string(),
                 message,
@@ -450,8 +445,8 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     parts.join(": ")
 }
 
-/// A rustls error somewhere in the chain (io::Error hides its inner error
-/// from `source()`, so look inside explicitly).
+/// A rustls error somewhere in the chain. `io::Error::source()` skips the
+/// wrapped error itself, so io::Errors are unwrapped with `get_ref()`.
 fn find_rustls_error<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
     let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(err) = cur {
@@ -461,10 +456,9 @@ fn find_rustls_error<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a
         if let Some(io) = err.downcast_ref::<std::io::Error>()
             && let Some(inner) = io.get_ref()
         {
-            if let Some(r) = inner.downcast_ref::<rustls::Error>() {
-                return Some(r);
-            }
-            cur = inner.source();
+            // The inner error may itself be an io::Error (tokio-rustls inside
+            // hyper-util): examine it on the next round.
+            cur = Some(inner);
             continue;
         }
         cur = err.source();
