@@ -67,6 +67,7 @@ mod de;
 mod error;
 mod ids;
 mod params;
+mod principals;
 mod retry;
 mod secret;
 mod tls;
@@ -87,10 +88,8 @@ pub use auth::{Credentials, DEFAULT_TICKET_RENEW_AFTER};
 pub use builder::ClientBuilder;
 pub use client::Client;
 pub use error::{ApiError, Error, Result};
-pub use ids::{
-    AclPrincipal, ApiToken, AuthId, GroupId, IdError, PoolId, RealmId, RoleId, TokenId, TokenName,
-    UserId,
-};
+pub use ids::{GroupId, IdError, PoolId, RealmId, RoleId, TokenId, TokenName, UserId};
+pub use principals::{AclPrincipal, ApiToken, AuthId};
 pub use retry::RetryPolicy;
 pub use secret::Secret;
 pub use tls::{Fingerprint, TlsVersion};
