@@ -1,0 +1,351 @@
+//! `pve_group`: a Proxmox VE group; its members are managed on `pve_user.groups`.
+
+use std::collections::BTreeSet;
+
+use async_trait::async_trait;
+use proxmox_client::{CreateGroup, Group, GroupId, UpdateGroup};
+use tfplugin::diag::{Diagnostic, Diagnostics};
+use tfplugin::provider::{ImportRequest, Resource, ResourceState};
+use tfplugin::schema::{Attribute, Block, IdentityAttribute, IdentitySchema, Schema};
+use tfplugin::value::{Type, Value};
+
+use crate::connection::Pve;
+use crate::convert::{self, check_known_string};
+
+const GROUP_EXAMPLE: &str = "ops";
+
+/// The `pve_group` resource.
+#[derive(Debug)]
+pub struct GroupResource {
+    pve: Pve,
+}
+
+impl GroupResource {
+    /// The resource, sharing the provider's connection handle.
+    pub fn new(pve: &Pve) -> Self {
+        GroupResource { pve: pve.clone() }
+    }
+}
+
+#[async_trait]
+impl Resource for GroupResource {
+    fn type_name(&self) -> &str {
+        "pve_group"
+    }
+
+    fn schema(&self) -> Schema {
+        Schema::new(Block {
+            description: "A Proxmox VE group (`/access/groups`): grant privileges to many users at once with `pve_acl.group_id`. Members join through `pve_user.groups`. \
+Import with the group id: `terraform import pve_group.NAME ops`."
+                .into(),
+            attributes: vec![
+                Attribute::required("group_id", Type::String)
+                    .description("The group name: letters, digits, `.`, `-`, `_`. Changing it replaces the group (PVE then drops its ACL entries and memberships).")
+                    .requires_replace(),
+                Attribute::optional("comment", Type::String)
+                    .description("A free-text comment. Leave it unset (not `\"\"`) for none."),
+                Attribute::computed("members", Type::Set(Box::new(Type::String))).description(
+                    "The user ids in the group, as PVE reports them. Read-only: membership is managed on `pve_user.groups`.",
+                ),
+            ],
+            ..Block::default()
+        })
+    }
+
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        Some(IdentitySchema {
+            version: 0,
+            attributes: vec![IdentityAttribute {
+                name: "group_id".into(),
+                ty: Type::String,
+                required_for_import: true,
+                optional_for_import: false,
+                description: "The group name.".into(),
+            }],
+        })
+    }
+
+    async fn validate(&self, config: &Value) -> Diagnostics {
+        validate_config(config)
+    }
+
+    async fn create(&self, planned: &Value, _config: &Value) -> Result<ResourceState, Diagnostics> {
+        let model = GroupModel::from_value(planned)?;
+        let group = model.group()?;
+        let connection = self.pve.connection()?;
+        let request = CreateGroup {
+            comment: model.comment.clone(),
+        };
+        let id = group.clone();
+        match connection
+            .write(|client| async move { client.groups().create(&id, &request).await })
+            .await
+        {
+            Ok(()) => {}
+            Err(error) if error.is_conflict() => {
+                return Err(Diagnostics::from(
+                    Diagnostic::error(
+                        format!("Group '{group}' already exists"),
+                        format!(
+                            "PVE already has a group '{group}'. To manage it with Terraform, import it: `terraform import pve_group.NAME {group}` (or an `import {{ to = pve_group.NAME, id = \"{group}\" }}` block); or choose another group_id.\n\n{error}"
+                        ),
+                    )
+                    .at_attribute("group_id"),
+                ));
+            }
+            Err(error) if error.is_outcome_unknown() => {
+                match connection.client().groups().get(&group).await {
+                    Ok(found) if found.comment == model.comment => {}
+                    Ok(_) => {
+                        return Err(Diagnostics::error(
+                            format!("Group '{group}' exists with another comment"),
+                            format!(
+                                "The create request was interrupted and a group '{group}' now exists, but not as planned; it may belong to someone else. Inspect it, then import it (`terraform import pve_group.NAME {group}`) or delete it.\n\n{error}"
+                            ),
+                        ));
+                    }
+                    Err(_) => {
+                        return Err(connection.diagnose(&format!("create group '{group}'"), &error));
+                    }
+                }
+            }
+            Err(error) => {
+                return Err(connection.diagnose(&format!("create group '{group}'"), &error));
+            }
+        }
+        // The group exists now: never fail from here on, or Terraform would forget it.
+        let state = match connection.client().groups().get(&group).await {
+            Ok(found) => GroupModel::from_api(&found),
+            Err(_) => GroupModel {
+                members: BTreeSet::new(),
+                ..model
+            },
+        };
+        Ok(state.into_state())
+    }
+
+    async fn read(&self, current: &ResourceState) -> Result<Option<ResourceState>, Diagnostics> {
+        let group = GroupModel::from_value(&current.state)?.group()?;
+        let connection = self.pve.connection()?;
+        match connection.client().groups().get(&group).await {
+            Ok(found) => Ok(Some(GroupModel::from_api(&found).into_state())),
+            Err(error) if error.is_not_found() => Ok(None),
+            Err(error) => Err(connection.diagnose(&format!("read group '{group}'"), &error)),
+        }
+    }
+
+    async fn update(
+        &self,
+        _prior: &ResourceState,
+        planned: &Value,
+        _config: &Value,
+    ) -> Result<ResourceState, Diagnostics> {
+        let model = GroupModel::from_value(planned)?;
+        let group = model.group()?;
+        let connection = self.pve.connection()?;
+        // Only the comment can change in place; `""` clears it.
+        let request = UpdateGroup {
+            comment: Some(model.comment.clone().unwrap_or_default()),
+        };
+        let id = group.clone();
+        connection
+            .write(|client| async move { client.groups().update(&id, &request).await })
+            .await
+            .map_err(|error| connection.diagnose(&format!("update group '{group}'"), &error))?;
+        let found = connection
+            .client()
+            .groups()
+            .get(&group)
+            .await
+            .map_err(|error| connection.diagnose(&format!("read group '{group}'"), &error))?;
+        Ok(GroupModel::from_api(&found).into_state())
+    }
+
+    async fn delete(&self, prior: &ResourceState) -> Result<(), Diagnostics> {
+        let group = GroupModel::from_value(&prior.state)?.group()?;
+        let connection = self.pve.connection()?;
+        let id = group.clone();
+        match connection
+            .write(|client| async move { client.groups().delete(&id).await })
+            .await
+        {
+            Ok(()) => Ok(()),
+            Err(error) if error.is_not_found() => Ok(()),
+            Err(error) => Err(connection.diagnose(&format!("delete group '{group}'"), &error)),
+        }
+    }
+
+    async fn import(&self, request: &ImportRequest) -> Result<Vec<ResourceState>, Diagnostics> {
+        let group = parse_import_id(request)?;
+        let connection = self.pve.connection()?;
+        match connection.client().groups().get(&group).await {
+            Ok(found) => Ok(vec![GroupModel::from_api(&found).into_state()]),
+            Err(error) if error.is_not_found() => Err(Diagnostics::error(
+                format!("Group '{group}' does not exist"),
+                "There is no such group on the PVE server, so there is nothing to import. Check the name (it is case-sensitive), or let Terraform create it.",
+            )),
+            Err(error) => Err(connection.diagnose(&format!("read group '{group}'"), &error)),
+        }
+    }
+}
+
+/// Checks what can be checked without PVE; unknown values are skipped.
+fn validate_config(config: &Value) -> Diagnostics {
+    let mut diagnostics = Diagnostics::new();
+    check_known_string(config, "group_id", &mut diagnostics, |text| {
+        text.parse::<GroupId>()
+            .map(drop)
+            .map_err(|error| format!("{error}. Use a value like `{GROUP_EXAMPLE}`."))
+    });
+    check_known_string(config, "comment", &mut diagnostics, |text| {
+        if text.is_empty() {
+            Err(
+                "PVE does not store an empty comment; leave `comment` unset instead of \"\"."
+                    .into(),
+            )
+        } else {
+            Ok(())
+        }
+    });
+    diagnostics
+}
+
+fn parse_import_id(request: &ImportRequest) -> Result<GroupId, Diagnostics> {
+    let text = match &request.identity {
+        Some(identity) => identity
+            .get("group_id")
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+        None => request.id.trim().to_string(),
+    };
+    text.parse().map_err(|error| {
+        Diagnostics::error(
+            "Invalid import id",
+            format!("{error}. The import id of pve_group is the group name, e.g. `terraform import pve_group.NAME {GROUP_EXAMPLE}`."),
+        )
+    })
+}
+
+/// The state of one `pve_group`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct GroupModel {
+    group_id: String,
+    comment: Option<String>,
+    members: BTreeSet<String>,
+}
+
+impl GroupModel {
+    fn from_value(value: &Value) -> Result<Self, Diagnostics> {
+        let members = if value.get("members").is_unknown() {
+            BTreeSet::new()
+        } else {
+            convert::strings(value, "members")?
+                .unwrap_or_default()
+                .into_iter()
+                .collect()
+        };
+        Ok(GroupModel {
+            group_id: convert::required_string(value, "group_id")?,
+            comment: convert::string(value, "comment")?,
+            members,
+        })
+    }
+
+    fn from_api(found: &Group) -> Self {
+        GroupModel {
+            group_id: found.groupid.to_string(),
+            comment: found.comment.clone(),
+            members: found.members.iter().map(ToString::to_string).collect(),
+        }
+    }
+
+    fn group(&self) -> Result<GroupId, Diagnostics> {
+        convert::parse_id(&self.group_id, "group_id", GROUP_EXAMPLE).map_err(Diagnostics::from)
+    }
+
+    fn to_value(&self) -> Value {
+        Value::object([
+            ("group_id", Value::string(&self.group_id)),
+            ("comment", convert::opt_string(self.comment.clone())),
+            (
+                "members",
+                Value::set_of_strings(self.members.iter().cloned()),
+            ),
+        ])
+    }
+
+    fn into_state(self) -> ResourceState {
+        ResourceState {
+            state: self.to_value(),
+            identity: Some(Value::object([("group_id", Value::string(&self.group_id))])),
+            private: Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_round_trips_and_reads_members() {
+        let found: Group = serde_json::from_value(serde_json::json!(
+            {"groupid": "ops", "members": ["b@pve", "a@pve"], "comment": "Operators"}
+        ))
+        .unwrap();
+        let model = GroupModel::from_api(&found);
+        assert_eq!(
+            model.members,
+            BTreeSet::from(["a@pve".to_string(), "b@pve".to_string()])
+        );
+        let state = model.clone().into_state();
+        assert_eq!(GroupModel::from_value(&state.state).unwrap(), model);
+        assert_eq!(
+            state.identity.unwrap().get("group_id").as_str(),
+            Some("ops")
+        );
+    }
+
+    #[test]
+    fn planned_unknown_members_are_tolerated() {
+        let planned = Value::object([
+            ("group_id", Value::from("ops")),
+            ("comment", Value::Null),
+            ("members", Value::Unknown),
+        ]);
+        assert!(GroupModel::from_value(&planned).unwrap().members.is_empty());
+    }
+
+    #[test]
+    fn validation_and_import_ids() {
+        let config = Value::object([
+            ("group_id", Value::from("a:b")),
+            ("comment", Value::from("")),
+        ]);
+        let diagnostics = validate_config(&config);
+        assert_eq!(diagnostics.len(), 2);
+        assert!(diagnostics.0[0].detail.contains("`ops`"));
+        let by_id = ImportRequest {
+            id: "ops".into(),
+            identity: None,
+        };
+        assert_eq!(parse_import_id(&by_id).unwrap().as_str(), "ops");
+        let by_identity = ImportRequest {
+            id: String::new(),
+            identity: Some(Value::object([("group_id", "dev")])),
+        };
+        assert_eq!(parse_import_id(&by_identity).unwrap().as_str(), "dev");
+        let bad = parse_import_id(&ImportRequest {
+            id: "a b".into(),
+            identity: None,
+        })
+        .unwrap_err();
+        assert!(
+            bad.0[0]
+                .detail
+                .contains("terraform import pve_group.NAME ops")
+        );
+    }
+}
