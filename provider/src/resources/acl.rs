@@ -1,0 +1,576 @@
+//! `pve_acl`: one ACL entry, a role granted to one user, group or API token
+//! on one path.
+
+use async_trait::async_trait;
+use proxmox_client::{AclEntry, AclPrincipal, AclUpdate, GroupId, RoleId, TokenId, UserId};
+use tfplugin::diag::{Diagnostic, Diagnostics};
+use tfplugin::provider::{ImportRequest, PlanContext, Resource, ResourceState};
+use tfplugin::schema::{Attribute, Block, IdentityAttribute, IdentitySchema, Schema};
+use tfplugin::value::{Type, Value};
+
+use crate::acl_path;
+use crate::connection::{Connection, Pve};
+use crate::convert;
+
+/// The principal attributes, one of which must be set.
+const PRINCIPALS: [&str; 3] = ["user_id", "group_id", "token_id"];
+
+/// The `pve_acl` resource.
+#[derive(Debug)]
+pub struct AclResource {
+    pve: Pve,
+}
+
+impl AclResource {
+    pub fn new(pve: &Pve) -> Self {
+        AclResource { pve: pve.clone() }
+    }
+}
+
+#[async_trait]
+impl Resource for AclResource {
+    fn type_name(&self) -> &str {
+        "pve_acl"
+    }
+
+    fn schema(&self) -> Schema {
+        let principal = |name: &str, text: &str| {
+            Attribute::optional(name, Type::String)
+                .description(format!("{text} Set exactly one of `user_id`, `group_id` and `token_id`. Changing it replaces the entry."))
+                .requires_replace()
+        };
+        Schema::new(Block {
+            description: "One Proxmox VE ACL entry: `role_id` granted to one user, group or API token on `path`. \
+A privilege-separated token holds only the privileges granted to both the token and its user, so grant both. \
+Import id: `<path>|<role_id>|<user|group|token>:<principal id>`, e.g. `terraform import pve_acl.NAME '/vms/100|PVEVMUser|token:ci@pve!deploy'` \
+(`|` and `:` cannot occur in a path, a role id or a principal type, so the id is unambiguous)."
+                .into(),
+            attributes: vec![
+                Attribute::computed("id", Type::String)
+                    .description("The import id, `<path>|<role_id>|<user|group|token>:<principal id>`."),
+                Attribute::required("path", Type::String)
+                    .description(format!(
+                        "The ACL path, in the normal form PVE stores (one leading `/`, no `//`, no trailing `/`), e.g. `/vms/100` or `/pool/production`. Checked at plan time against PVE 9.1's valid paths: {}. Changing it replaces the entry.",
+                        acl_path::VALID_FORMS
+                    ))
+                    .requires_replace(),
+                Attribute::required("role_id", Type::String)
+                    .description("The role to grant, built-in (e.g. `PVEVMUser`) or a `pve_role`. Changing it replaces the entry.")
+                    .requires_replace(),
+                principal("user_id", "The user to grant the role to, `name@realm`."),
+                principal("group_id", "The group to grant the role to."),
+                principal("token_id", "The API token to grant the role to, `name@realm!token`."),
+                Attribute::optional("propagate", Type::Bool)
+                    .description("Whether the grant also applies below `path`. Default true. Changed in place, in one request, without revoking the grant first.")
+                    .default_value(Value::Bool(true)),
+            ],
+            ..Block::default()
+        })
+    }
+
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        let attribute = |name: &str, description: &str| IdentityAttribute {
+            name: name.into(),
+            ty: Type::String,
+            required_for_import: true,
+            optional_for_import: false,
+            description: description.into(),
+        };
+        Some(IdentitySchema {
+            version: 0,
+            attributes: vec![
+                attribute("path", "The ACL path."),
+                attribute("role_id", "The granted role."),
+                attribute("principal_type", "`user`, `group` or `token`."),
+                attribute("principal_id", "The user id, group id or full token id."),
+            ],
+        })
+    }
+
+    async fn validate(&self, config: &Value) -> Diagnostics {
+        let mut diagnostics = Diagnostics::new();
+        let set: Vec<&str> = PRINCIPALS
+            .into_iter()
+            .filter(|name| !config.get(name).is_null())
+            .collect();
+        if set.len() != 1 {
+            let detail = if set.is_empty() {
+                "Set exactly one of `user_id`, `group_id` or `token_id`: the user, group or API token that receives the role. None is set.".to_string()
+            } else {
+                format!(
+                    "Set exactly one of `user_id`, `group_id` or `token_id`; {} are set. Use one pve_acl per principal.",
+                    set.iter()
+                        .map(|n| format!("`{n}`"))
+                        .collect::<Vec<_>>()
+                        .join(" and ")
+                )
+            };
+            let diagnostic = Diagnostic::error("Exactly one principal required", detail);
+            diagnostics.push(match set.get(1) {
+                Some(second) => diagnostic.at_attribute(*second),
+                None => diagnostic,
+            });
+        }
+        convert::check_known_string(config, "path", &mut diagnostics, acl_path::check);
+        let id = |example: &'static str, parse: fn(&str) -> Result<(), proxmox_client::IdError>| {
+            move |text: &str| {
+                parse(text).map_err(|error| format!("{error}. Use a value like `{example}`."))
+            }
+        };
+        convert::check_known_string(
+            config,
+            "role_id",
+            &mut diagnostics,
+            id("PVEVMUser", |t| t.parse::<RoleId>().map(drop)),
+        );
+        convert::check_known_string(
+            config,
+            "user_id",
+            &mut diagnostics,
+            id("alice@pve", |t| t.parse::<UserId>().map(drop)),
+        );
+        convert::check_known_string(
+            config,
+            "group_id",
+            &mut diagnostics,
+            id("ops", |t| t.parse::<GroupId>().map(drop)),
+        );
+        convert::check_known_string(
+            config,
+            "token_id",
+            &mut diagnostics,
+            id("ci@pve!deploy", |t| t.parse::<TokenId>().map(drop)),
+        );
+        diagnostics
+    }
+
+    async fn modify_plan(&self, plan: &mut PlanContext<'_>) {
+        if plan.planned.is_null() {
+            return;
+        }
+        // The id follows from the configuration whenever it is known.
+        let id = match AclKey::from_value(&plan.planned) {
+            Ok(key) => Value::string(key.import_id()),
+            Err(_) => Value::Unknown,
+        };
+        plan.planned.set_attr("id", id);
+    }
+
+    async fn create(&self, planned: &Value, _config: &Value) -> Result<ResourceState, Diagnostics> {
+        let model = AclModel::from_value(planned)?;
+        let connection = self.pve.connection()?;
+        let action = format!("grant {}", model.key.describe());
+        // PVE accepts re-adding an entry silently; a second resource managing
+        // the same entry would revoke it on destroy, so an existing entry
+        // must be imported instead.
+        let existing = connection
+            .acl_entries()
+            .await
+            .map_err(|error| connection.diagnose("list ACL entries", &error))?;
+        if existing.iter().any(|entry| model.key.matches(entry)) {
+            return Err(Diagnostics::from(
+                Diagnostic::error(
+                    "ACL entry already exists",
+                    format!(
+                        "PVE already has this entry ({}). To manage it with Terraform, import it: `terraform import pve_acl.NAME '{}'`.",
+                        model.key.describe(),
+                        model.key.import_id()
+                    ),
+                )
+                .at_attribute("path"),
+            ));
+        }
+        let update = model.update();
+        match connection
+            .write(|client| async move { client.acl().grant(&update).await })
+            .await
+        {
+            Ok(()) => Ok(model.into_state()),
+            Err(error) if error.is_outcome_unknown() => match find(&connection, &model.key).await {
+                Ok(Some(found)) if found.propagate == model.propagate => Ok(model.into_state()),
+                _ => Err(connection.diagnose(&action, &error)),
+            },
+            Err(error) => Err(connection.diagnose(&action, &error)),
+        }
+    }
+
+    async fn read(&self, current: &ResourceState) -> Result<Option<ResourceState>, Diagnostics> {
+        let key = AclKey::from_value(&current.state)?;
+        let connection = self.pve.connection()?;
+        match find(&connection, &key).await {
+            Ok(Some(entry)) => Ok(Some(
+                AclModel {
+                    key,
+                    propagate: entry.propagate,
+                }
+                .into_state(),
+            )),
+            Ok(None) => Ok(None),
+            Err(error) => Err(connection.diagnose("list ACL entries", &error)),
+        }
+    }
+
+    async fn update(
+        &self,
+        _prior: &ResourceState,
+        planned: &Value,
+        _config: &Value,
+    ) -> Result<ResourceState, Diagnostics> {
+        // Only `propagate` can change in place. Re-adding an existing
+        // (member, role) overwrites its propagate flag in one request, so
+        // there is no moment without the grant (§4.6).
+        let model = AclModel::from_value(planned)?;
+        let connection = self.pve.connection()?;
+        let action = format!("update {}", model.key.describe());
+        let update = model.update();
+        connection
+            .write(|client| async move { client.acl().grant(&update).await })
+            .await
+            .map_err(|error| connection.diagnose(&action, &error))?;
+        Ok(model.into_state())
+    }
+
+    async fn delete(&self, prior: &ResourceState) -> Result<(), Diagnostics> {
+        let model = AclModel::from_value(&prior.state)?;
+        let connection = self.pve.connection()?;
+        let action = format!("revoke {}", model.key.describe());
+        let update = AclUpdate {
+            propagate: None,
+            ..model.update()
+        };
+        match connection
+            .write(|client| async move { client.acl().revoke(&update).await })
+            .await
+        {
+            // Revoking a missing entry is a no-op; a role, user or token
+            // that is already gone took its entries with it.
+            Ok(()) => Ok(()),
+            Err(error) if error.is_not_found() => Ok(()),
+            Err(error) => Err(connection.diagnose(&action, &error)),
+        }
+    }
+
+    async fn import(&self, request: &ImportRequest) -> Result<Vec<ResourceState>, Diagnostics> {
+        let key = match &request.identity {
+            Some(identity) => AclKey::from_identity(identity),
+            None => AclKey::parse_import_id(request.id.trim()),
+        }
+        .map_err(|detail| Diagnostics::error("Invalid pve_acl import id", detail))?;
+        let connection = self.pve.connection()?;
+        match find(&connection, &key).await {
+            Ok(Some(entry)) => Ok(vec![
+                AclModel {
+                    key,
+                    propagate: entry.propagate,
+                }
+                .into_state(),
+            ]),
+            Ok(None) => Err(Diagnostics::error(
+                "ACL entry not found",
+                format!(
+                    "PVE has no ACL entry {}, so there is nothing to import. Check the path, role and principal (they are case-sensitive).",
+                    key.describe()
+                ),
+            )),
+            Err(error) => Err(connection.diagnose("list ACL entries", &error)),
+        }
+    }
+}
+
+/// The entry for `key` in PVE's ACL list (one cached list per refresh).
+async fn find(
+    connection: &Connection,
+    key: &AclKey,
+) -> Result<Option<AclEntry>, proxmox_client::Error> {
+    let entries = connection.acl_entries().await?;
+    Ok(entries.iter().find(|entry| key.matches(entry)).cloned())
+}
+
+/// What identifies an ACL entry: path, role and principal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AclKey {
+    pub path: String,
+    pub role: RoleId,
+    pub principal: AclPrincipal,
+}
+
+impl AclKey {
+    fn from_value(value: &Value) -> Result<Self, Diagnostics> {
+        let path = convert::required_string(value, "path")?;
+        let role = convert::id_attr::<RoleId>(value, "role_id", "PVEVMUser")?;
+        let principal = if let Some(user) = convert::string(value, "user_id")? {
+            AclPrincipal::User(convert::parse_id(&user, "user_id", "alice@pve")?)
+        } else if let Some(group) = convert::string(value, "group_id")? {
+            AclPrincipal::Group(convert::parse_id(&group, "group_id", "ops")?)
+        } else if let Some(token) = convert::string(value, "token_id")? {
+            AclPrincipal::Token(convert::parse_id(&token, "token_id", "ci@pve!deploy")?)
+        } else {
+            return Err(Diagnostics::error(
+                "Exactly one principal required",
+                "Set one of `user_id`, `group_id` or `token_id`.",
+            ));
+        };
+        Ok(AclKey {
+            path,
+            role,
+            principal,
+        })
+    }
+
+    fn from_identity(identity: &Value) -> Result<Self, String> {
+        let text = |name: &str| identity.get(name).as_str().unwrap_or_default().to_string();
+        Self::from_parts(
+            &text("path"),
+            &text("role_id"),
+            &text("principal_type"),
+            &text("principal_id"),
+        )
+    }
+
+    fn from_parts(path: &str, role: &str, kind: &str, id: &str) -> Result<Self, String> {
+        acl_path::check(path)?;
+        let role = role.parse::<RoleId>().map_err(|error| error.to_string())?;
+        let principal = AclPrincipal::from_kind(kind, id).map_err(|error| error.to_string())?;
+        Ok(AclKey {
+            path: path.to_string(),
+            role,
+            principal,
+        })
+    }
+
+    /// `<path>|<role>|<type>:<id>`: paths (`[[:alnum:].-_/]`), role ids
+    /// (`[A-Za-z0-9.-_]`) and the type hold neither `|` nor `:`, so the first
+    /// two `|` and the first `:` after them are always separators, whatever
+    /// the principal id contains.
+    pub fn import_id(&self) -> String {
+        format!(
+            "{}|{}|{}:{}",
+            self.path,
+            self.role,
+            self.principal.kind(),
+            self.principal.ugid()
+        )
+    }
+
+    /// Parses [`AclKey::import_id`]'s format; the error explains the format.
+    pub fn parse_import_id(id: &str) -> Result<Self, String> {
+        let usage = "The import id of pve_acl is `<path>|<role_id>|<user|group|token>:<principal id>`, e.g. `/vms/100|PVEVMUser|token:ci@pve!deploy`, `/|PVEAuditor|group:ops` or `/pool/prod|VMOperator|user:alice@pve`.";
+        let mut parts = id.splitn(3, '|');
+        let (Some(path), Some(role), Some(principal)) = (parts.next(), parts.next(), parts.next())
+        else {
+            return Err(format!(
+                "`{id}` does not have three `|`-separated parts. {usage}"
+            ));
+        };
+        let Some((kind, principal_id)) = principal.split_once(':') else {
+            return Err(format!(
+                "`{principal}` does not say the principal type. {usage}"
+            ));
+        };
+        Self::from_parts(path, role, kind, principal_id)
+            .map_err(|error| format!("{error}. {usage}"))
+    }
+
+    fn matches(&self, entry: &AclEntry) -> bool {
+        entry.path == self.path && entry.roleid == self.role && entry.principal == self.principal
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "role '{}' for {} '{}' on '{}'",
+            self.role,
+            self.principal.kind(),
+            self.principal.ugid(),
+            self.path
+        )
+    }
+
+    fn identity(&self) -> Value {
+        Value::object([
+            ("path", Value::string(&self.path)),
+            ("role_id", Value::string(self.role.as_str())),
+            ("principal_type", Value::string(self.principal.kind())),
+            ("principal_id", Value::string(self.principal.ugid())),
+        ])
+    }
+}
+
+/// The state of one `pve_acl`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct AclModel {
+    key: AclKey,
+    propagate: bool,
+}
+
+impl AclModel {
+    fn from_value(value: &Value) -> Result<Self, Diagnostics> {
+        Ok(AclModel {
+            key: AclKey::from_value(value)?,
+            propagate: convert::bool(value, "propagate")?.unwrap_or(true),
+        })
+    }
+
+    fn update(&self) -> AclUpdate {
+        AclUpdate {
+            path: self.key.path.clone(),
+            roles: vec![self.key.role.clone()],
+            principals: vec![self.key.principal.clone()],
+            propagate: Some(self.propagate),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        let principal = |kind: &str| {
+            if self.key.principal.kind() == kind {
+                Value::string(self.key.principal.ugid())
+            } else {
+                Value::Null
+            }
+        };
+        Value::object([
+            ("id", Value::string(self.key.import_id())),
+            ("path", Value::string(&self.key.path)),
+            ("role_id", Value::string(self.key.role.as_str())),
+            ("user_id", principal("user")),
+            ("group_id", principal("group")),
+            ("token_id", principal("token")),
+            ("propagate", Value::Bool(self.propagate)),
+        ])
+    }
+
+    fn into_state(self) -> ResourceState {
+        ResourceState {
+            state: self.to_value(),
+            identity: Some(self.key.identity()),
+            private: Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn import_ids_round_trip_for_every_principal_kind() {
+        for id in [
+            "/vms/100|PVEVMUser|token:ci@pve!deploy",
+            "/|PVEAuditor|group:ops",
+            "/pool/a/b|VMOperator|user:alice@pve",
+            // A user name may contain `|` (PVE only forbids whitespace, `:` and `/`).
+            "/storage/local|R.1|user:we|rd@pve",
+            "/access/realm/pve|R|token:we|rd@pve!t1",
+        ] {
+            let key = AclKey::parse_import_id(id).unwrap();
+            assert_eq!(key.import_id(), id);
+        }
+        let key = AclKey::parse_import_id("/vms/100|PVEVMUser|token:ci@pve!deploy").unwrap();
+        assert_eq!(key.path, "/vms/100");
+        assert_eq!(key.role.as_str(), "PVEVMUser");
+        assert_eq!(
+            key.principal,
+            AclPrincipal::Token("ci@pve!deploy".parse().unwrap())
+        );
+    }
+
+    #[test]
+    fn bad_import_ids_explain_the_format() {
+        for (id, expected) in [
+            ("/vms/100", "three `|`-separated parts"),
+            ("/vms/100|R|alice@pve", "does not say the principal type"),
+            (
+                "/vms/100|R|person:alice@pve",
+                "must be 'user', 'group' or 'token'",
+            ),
+            ("/vms/100/|R|user:alice@pve", "write `/vms/100`"),
+            ("/bogus|R|user:alice@pve", "does not accept an ACL"),
+            ("/vms/100|R|user:alice", "user id"),
+        ] {
+            let error = AclKey::parse_import_id(id).unwrap_err();
+            assert!(error.contains(expected), "{id}: {error}");
+            assert!(
+                error.contains("<path>|<role_id>|<user|group|token>:<principal id>"),
+                "{error}"
+            );
+        }
+    }
+
+    #[test]
+    fn model_round_trips_through_state() {
+        let value = Value::object([
+            ("id", Value::Null),
+            ("path", Value::string("/pool/prod")),
+            ("role_id", Value::string("VMOperator")),
+            ("user_id", Value::Null),
+            ("group_id", Value::string("automation")),
+            ("token_id", Value::Null),
+            ("propagate", Value::Bool(false)),
+        ]);
+        let model = AclModel::from_value(&value).unwrap();
+        assert_eq!(model.key.principal.kind(), "group");
+        assert!(!model.propagate);
+        let state = model.to_value();
+        assert_eq!(
+            state.get("id").as_str(),
+            Some("/pool/prod|VMOperator|group:automation")
+        );
+        assert_eq!(state.get("group_id").as_str(), Some("automation"));
+        assert!(state.get("user_id").is_null());
+    }
+
+    #[tokio::test]
+    async fn validate_names_the_principal_attributes() {
+        let resource = AclResource {
+            pve: Pve::default(),
+        };
+        let base = |extra: &[(&str, Value)]| {
+            let mut value = Value::object([
+                ("path", Value::string("/vms/100")),
+                ("role_id", Value::string("R")),
+            ]);
+            for (name, v) in extra {
+                value.set_attr(*name, v.clone());
+            }
+            value
+        };
+        let none = resource.validate(&base(&[])).await;
+        assert!(
+            none.0[0]
+                .detail
+                .contains("`user_id`, `group_id` or `token_id`"),
+            "{:?}",
+            none
+        );
+        let two = resource
+            .validate(&base(&[
+                ("user_id", Value::string("a@pve")),
+                ("token_id", Value::Unknown),
+            ]))
+            .await;
+        assert!(
+            two.0[0].detail.contains("`user_id` and `token_id` are set"),
+            "{:?}",
+            two
+        );
+        let ok = resource
+            .validate(&base(&[("group_id", Value::string("ops"))]))
+            .await;
+        assert!(ok.is_empty(), "{ok:?}");
+        let bad_path = resource
+            .validate(&Value::object([
+                ("path", Value::string("/vms/1")),
+                ("role_id", Value::string("R")),
+                ("group_id", Value::string("ops")),
+            ]))
+            .await;
+        assert_eq!(
+            bad_path.0[0]
+                .attribute
+                .as_ref()
+                .map(ToString::to_string)
+                .as_deref(),
+            Some("path")
+        );
+    }
+}

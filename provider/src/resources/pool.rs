@@ -1,0 +1,261 @@
+//! `pve_pool`: a resource pool, possibly nested (`parent/child`).
+
+use async_trait::async_trait;
+use proxmox_client::{CreatePool, PoolId, UpdatePool};
+use tfplugin::diag::{Diagnostic, Diagnostics};
+use tfplugin::provider::{ImportRequest, Resource, ResourceState};
+use tfplugin::schema::{Attribute, Block, IdentityAttribute, IdentitySchema, Schema};
+use tfplugin::value::{Type, Value};
+
+use crate::connection::Pve;
+use crate::convert;
+
+/// The `pve_pool` resource.
+#[derive(Debug)]
+pub struct PoolResource {
+    pve: Pve,
+}
+
+impl PoolResource {
+    pub fn new(pve: &Pve) -> Self {
+        PoolResource { pve: pve.clone() }
+    }
+}
+
+/// Plan-time check of a pool id, including PVE 9's rule that a new pool's
+/// last level starts with a letter.
+pub fn check_new_pool_id(text: &str) -> Result<(), String> {
+    let pool: PoolId = text
+        .parse()
+        .map_err(|error| format!("{error}. Use a value like `production` or `production/web`."))?;
+    if !pool.leaf().starts_with(|c: char| c.is_ascii_alphabetic()) {
+        return Err(format!(
+            "PVE 9 requires the pool name `{}` (the last level of `{text}`) to start with a letter.",
+            pool.leaf()
+        ));
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl Resource for PoolResource {
+    fn type_name(&self) -> &str {
+        "pve_pool"
+    }
+
+    fn schema(&self) -> Schema {
+        Schema::new(Block {
+            description: "A Proxmox VE resource pool: a set of guests and storages that ACLs on `/pool/<pool_id>` apply to. \
+Pools nest up to three levels (`a/b/c`); a parent must exist first (reference the parent's `pool_id` so Terraform orders them). \
+PVE deletes only empty pools. Import with the pool id: `terraform import pve_pool.NAME production/web`."
+                .into(),
+            attributes: vec![
+                Attribute::required("pool_id", Type::String)
+                    .description("The pool id: up to three `/`-separated levels of letters, digits, `.`, `-`, `_`; each new level must start with a letter. Changing it replaces the pool.")
+                    .requires_replace(),
+                Attribute::optional("comment", Type::String).description("A free-form comment."),
+            ],
+            ..Block::default()
+        })
+    }
+
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        Some(IdentitySchema {
+            version: 0,
+            attributes: vec![IdentityAttribute {
+                name: "pool_id".into(),
+                ty: Type::String,
+                required_for_import: true,
+                optional_for_import: false,
+                description: "The pool id.".into(),
+            }],
+        })
+    }
+
+    async fn validate(&self, config: &Value) -> Diagnostics {
+        let mut diagnostics = Diagnostics::new();
+        convert::check_known_string(config, "pool_id", &mut diagnostics, check_new_pool_id);
+        diagnostics
+    }
+
+    async fn create(&self, planned: &Value, _config: &Value) -> Result<ResourceState, Diagnostics> {
+        let model = PoolModel::from_value(planned)?;
+        let pool = model.pool()?;
+        let connection = self.pve.connection()?;
+        let request = CreatePool {
+            comment: model.comment.clone().filter(|c| !c.is_empty()),
+        };
+        let id = pool.clone();
+        match connection
+            .write(|client| async move { client.pools().create(&id, &request).await })
+            .await
+        {
+            Ok(()) => Ok(model.into_state()),
+            Err(error) if error.is_conflict() => Err(Diagnostics::from(
+                Diagnostic::error(
+                    format!("Pool '{pool}' already exists"),
+                    format!("To manage it with Terraform, import it: `terraform import pve_pool.NAME {pool}`; or choose another pool_id.\n\n{error}"),
+                )
+                .at_attribute("pool_id"),
+            )),
+            Err(error) if error.is_outcome_unknown() => match connection.client().pools().get(&pool).await {
+                Ok(found) if found.comment.as_deref().unwrap_or_default() == model.comment.as_deref().unwrap_or_default() => {
+                    Ok(model.into_state())
+                }
+                _ => Err(connection.diagnose(&format!("create pool '{pool}'"), &error)),
+            },
+            Err(error) => Err(connection.diagnose(&format!("create pool '{pool}'"), &error)),
+        }
+    }
+
+    async fn read(&self, current: &ResourceState) -> Result<Option<ResourceState>, Diagnostics> {
+        let model = PoolModel::from_value(&current.state)?;
+        let pool = model.pool()?;
+        let connection = self.pve.connection()?;
+        match connection.client().pools().get(&pool).await {
+            Ok(found) => Ok(Some(
+                PoolModel {
+                    pool_id: model.pool_id.clone(),
+                    // PVE drops an empty comment: keep `""` when that is what was configured.
+                    comment: found
+                        .comment
+                        .or_else(|| model.comment.filter(String::is_empty)),
+                }
+                .into_state(),
+            )),
+            Err(error) if error.is_not_found() => Ok(None),
+            Err(error) => Err(connection.diagnose(&format!("read pool '{pool}'"), &error)),
+        }
+    }
+
+    async fn update(
+        &self,
+        _prior: &ResourceState,
+        planned: &Value,
+        _config: &Value,
+    ) -> Result<ResourceState, Diagnostics> {
+        let model = PoolModel::from_value(planned)?;
+        let pool = model.pool()?;
+        let connection = self.pve.connection()?;
+        let request = UpdatePool {
+            // `""` clears the comment.
+            comment: Some(model.comment.clone().unwrap_or_default()),
+            ..UpdatePool::default()
+        };
+        let id = pool.clone();
+        connection
+            .write(|client| async move { client.pools().update(&id, &request).await })
+            .await
+            .map_err(|error| connection.diagnose(&format!("update pool '{pool}'"), &error))?;
+        Ok(model.into_state())
+    }
+
+    async fn delete(&self, prior: &ResourceState) -> Result<(), Diagnostics> {
+        let model = PoolModel::from_value(&prior.state)?;
+        let pool = model.pool()?;
+        let connection = self.pve.connection()?;
+        let id = pool.clone();
+        match connection
+            .write(|client| async move { client.pools().delete(&id).await })
+            .await
+        {
+            Ok(()) => Ok(()),
+            Err(error) if error.is_not_found() => Ok(()),
+            Err(error) => Err(connection.diagnose(&format!("delete pool '{pool}'"), &error)),
+        }
+    }
+
+    async fn import(&self, request: &ImportRequest) -> Result<Vec<ResourceState>, Diagnostics> {
+        let text = match &request.identity {
+            Some(identity) => identity
+                .get("pool_id")
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+            None => request.id.trim().to_string(),
+        };
+        let pool: PoolId = text.parse().map_err(|error| {
+            Diagnostics::error(
+                "Invalid import id",
+                format!("{error}. The import id of pve_pool is the pool id, e.g. `terraform import pve_pool.NAME production/web`."),
+            )
+        })?;
+        let connection = self.pve.connection()?;
+        match connection.client().pools().get(&pool).await {
+            Ok(found) => Ok(vec![
+                PoolModel {
+                    pool_id: pool.to_string(),
+                    comment: found.comment,
+                }
+                .into_state(),
+            ]),
+            Err(error) if error.is_not_found() => Err(Diagnostics::error(
+                format!("Pool '{pool}' does not exist"),
+                "There is no pool with that id on the PVE server, so there is nothing to import.",
+            )),
+            Err(error) => Err(connection.diagnose(&format!("read pool '{pool}'"), &error)),
+        }
+    }
+}
+
+/// The state of one `pve_pool`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct PoolModel {
+    pool_id: String,
+    comment: Option<String>,
+}
+
+impl PoolModel {
+    fn from_value(value: &Value) -> Result<Self, Diagnostics> {
+        Ok(PoolModel {
+            pool_id: convert::required_string(value, "pool_id")?,
+            comment: convert::string(value, "comment")?,
+        })
+    }
+
+    fn pool(&self) -> Result<PoolId, Diagnostics> {
+        convert::parse_id(&self.pool_id, "pool_id", "production").map_err(Diagnostics::from)
+    }
+
+    fn to_value(&self) -> Value {
+        Value::object([
+            ("pool_id", Value::string(&self.pool_id)),
+            ("comment", convert::opt_string(self.comment.clone())),
+        ])
+    }
+
+    fn into_state(self) -> ResourceState {
+        ResourceState {
+            state: self.to_value(),
+            identity: Some(Value::object([("pool_id", Value::string(&self.pool_id))])),
+            private: Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_pool_ids_follow_pve_9() {
+        assert_eq!(check_new_pool_id("production"), Ok(()));
+        assert_eq!(check_new_pool_id("a/b/c"), Ok(()));
+        assert!(
+            check_new_pool_id("a/b/c/d")
+                .unwrap_err()
+                .contains("at most 3 levels")
+        );
+        assert!(
+            check_new_pool_id("prod/1st")
+                .unwrap_err()
+                .contains("start with a letter")
+        );
+        assert!(
+            check_new_pool_id("bad name")
+                .unwrap_err()
+                .contains("`production/web`")
+        );
+    }
+}

@@ -1,0 +1,449 @@
+//! `pve_pool_membership`: one guest or storage in a pool.
+
+use async_trait::async_trait;
+use proxmox_client::{PoolId, PoolMember, UpdatePool};
+use tfplugin::diag::{Diagnostic, Diagnostics};
+use tfplugin::provider::{ImportRequest, PlanContext, Resource, ResourceState};
+use tfplugin::schema::{Attribute, Block, IdentityAttribute, IdentitySchema, Schema};
+use tfplugin::value::{Type, Value};
+
+use crate::connection::{Connection, Pve};
+use crate::convert;
+
+/// PVE's guest id range.
+const VMID_RANGE: std::ops::RangeInclusive<i64> = 100..=999_999_999;
+
+/// The `pve_pool_membership` resource.
+#[derive(Debug)]
+pub struct PoolMembershipResource {
+    pve: Pve,
+}
+
+impl PoolMembershipResource {
+    pub fn new(pve: &Pve) -> Self {
+        PoolMembershipResource { pve: pve.clone() }
+    }
+}
+
+/// A storage id as PVE accepts it (`pve-storage-id`): a lowercase letter,
+/// then lowercase letters, digits, `-`, `_`, `.`, ending in a letter or digit.
+fn check_storage_id(text: &str) -> Result<(), String> {
+    let bytes = text.as_bytes();
+    let ok = bytes.len() >= 2
+        && bytes[0].is_ascii_lowercase()
+        && bytes
+            .last()
+            .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        && bytes.iter().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.')
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{text}` is not a PVE storage id: a lowercase letter, then lowercase letters, digits, '-', '_' or '.', ending in a letter or digit (e.g. `local-lvm`)."
+        ))
+    }
+}
+
+#[async_trait]
+impl Resource for PoolMembershipResource {
+    fn type_name(&self) -> &str {
+        "pve_pool_membership"
+    }
+
+    fn schema(&self) -> Schema {
+        Schema::new(Block {
+            description: "Puts one guest (`vm_id`) or one storage (`storage_id`) into a pool, so the ACLs on `/pool/<pool_id>` apply to it. \
+A guest belongs to at most one pool. Import id: `<pool_id>|vm/<vmid>` or `<pool_id>|storage/<storage id>`, e.g. `terraform import pve_pool_membership.NAME 'production|vm/100'`."
+                .into(),
+            attributes: vec![
+                Attribute::computed("id", Type::String)
+                    .description("The import id, `<pool_id>|vm/<vmid>` or `<pool_id>|storage/<storage id>`."),
+                Attribute::required("pool_id", Type::String)
+                    .description("The pool. Changing it replaces the membership.")
+                    .requires_replace(),
+                Attribute::optional("vm_id", Type::Number)
+                    .description("The guest (VM or container) id, 100 to 999999999. Set exactly one of `vm_id` and `storage_id`. Changing it replaces the membership.")
+                    .requires_replace(),
+                Attribute::optional("storage_id", Type::String)
+                    .description("The storage id, e.g. `local-lvm`. Set exactly one of `vm_id` and `storage_id`. Changing it replaces the membership.")
+                    .requires_replace(),
+            ],
+            ..Block::default()
+        })
+    }
+
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        let attribute =
+            |name: &str, ty: Type, required: bool, description: &str| IdentityAttribute {
+                name: name.into(),
+                ty,
+                required_for_import: required,
+                optional_for_import: !required,
+                description: description.into(),
+            };
+        Some(IdentitySchema {
+            version: 0,
+            attributes: vec![
+                attribute("pool_id", Type::String, true, "The pool id."),
+                attribute(
+                    "vm_id",
+                    Type::Number,
+                    false,
+                    "The guest id, for a guest member.",
+                ),
+                attribute(
+                    "storage_id",
+                    Type::String,
+                    false,
+                    "The storage id, for a storage member.",
+                ),
+            ],
+        })
+    }
+
+    async fn validate(&self, config: &Value) -> Diagnostics {
+        let mut diagnostics = Diagnostics::new();
+        let vm = config.get("vm_id");
+        let storage = config.get("storage_id");
+        match (vm.is_null(), storage.is_null()) {
+            (true, true) => diagnostics.add_error(
+                "Member required",
+                "Set exactly one of `vm_id` (a guest) or `storage_id` (a storage); none is set.",
+            ),
+            (false, false) => diagnostics.push(
+                Diagnostic::error(
+                    "Exactly one member required",
+                    "Set exactly one of `vm_id` or `storage_id`, not both: use one pve_pool_membership per member.",
+                )
+                .at_attribute("storage_id"),
+            ),
+            _ => {}
+        }
+        if let Some(n) = vm.as_number()
+            && !n.as_i64().is_some_and(|id| VMID_RANGE.contains(&id))
+        {
+            diagnostics.push(convert::invalid(
+                "vm_id",
+                format!(
+                    "{n} is not a guest id: PVE guest ids are whole numbers from 100 to 999999999."
+                ),
+            ));
+        }
+        convert::check_known_string(config, "storage_id", &mut diagnostics, check_storage_id);
+        convert::check_known_string(config, "pool_id", &mut diagnostics, |text| {
+            text.parse::<PoolId>()
+                .map(drop)
+                .map_err(|error| format!("{error}. Use a value like `production`."))
+        });
+        diagnostics
+    }
+
+    async fn modify_plan(&self, plan: &mut PlanContext<'_>) {
+        if plan.planned.is_null() {
+            return;
+        }
+        let id = match MembershipModel::from_value(&plan.planned) {
+            Ok(model) => Value::string(model.import_id()),
+            Err(_) => Value::Unknown,
+        };
+        plan.planned.set_attr("id", id);
+    }
+
+    async fn create(&self, planned: &Value, _config: &Value) -> Result<ResourceState, Diagnostics> {
+        let model = MembershipModel::from_value(planned)?;
+        let connection = self.pve.connection()?;
+        let action = format!("add {} to pool '{}'", model.member.describe(), model.pool);
+        let request = model.update(false);
+        let pool = model.pool.clone();
+        match connection
+            .write(|client| async move { client.pools().update(&pool, &request).await })
+            .await
+        {
+            Ok(()) => Ok(model.into_state()),
+            Err(error) if error.to_string().contains("already a pool member") => {
+                Err(Diagnostics::error(
+                    format!(
+                        "{} is already in pool '{}'",
+                        model.member.describe(),
+                        model.pool
+                    ),
+                    format!(
+                        "To manage this membership with Terraform, import it: `terraform import pve_pool_membership.NAME '{}'`.\n\n{error}",
+                        model.import_id()
+                    ),
+                ))
+            }
+            Err(error) if error.is_outcome_unknown() => match find(&connection, &model).await {
+                Ok(Some(_)) => Ok(model.into_state()),
+                _ => Err(connection.diagnose(&action, &error)),
+            },
+            Err(error) => Err(connection.diagnose(&action, &error)),
+        }
+    }
+
+    async fn read(&self, current: &ResourceState) -> Result<Option<ResourceState>, Diagnostics> {
+        let model = MembershipModel::from_value(&current.state)?;
+        let connection = self.pve.connection()?;
+        match find(&connection, &model).await {
+            Ok(Some(_)) => Ok(Some(model.into_state())),
+            Ok(None) => Ok(None),
+            Err(error) if error.is_not_found() => Ok(None),
+            Err(error) => Err(connection.diagnose(&format!("read pool '{}'", model.pool), &error)),
+        }
+    }
+
+    async fn update(
+        &self,
+        _prior: &ResourceState,
+        planned: &Value,
+        _config: &Value,
+    ) -> Result<ResourceState, Diagnostics> {
+        // Every attribute forces replacement; nothing changes in place.
+        Ok(MembershipModel::from_value(planned)?.into_state())
+    }
+
+    async fn delete(&self, prior: &ResourceState) -> Result<(), Diagnostics> {
+        let model = MembershipModel::from_value(&prior.state)?;
+        let connection = self.pve.connection()?;
+        let action = format!(
+            "remove {} from pool '{}'",
+            model.member.describe(),
+            model.pool
+        );
+        let request = model.update(true);
+        let pool = model.pool.clone();
+        match connection
+            .write(|client| async move { client.pools().update(&pool, &request).await })
+            .await
+        {
+            Ok(()) => Ok(()),
+            // Already out of the pool, or the pool is gone: nothing to remove.
+            Err(error)
+                if error.is_not_found() || error.to_string().contains("is not a pool member") =>
+            {
+                Ok(())
+            }
+            Err(error) => Err(connection.diagnose(&action, &error)),
+        }
+    }
+
+    async fn import(&self, request: &ImportRequest) -> Result<Vec<ResourceState>, Diagnostics> {
+        let model = match &request.identity {
+            Some(identity) => MembershipModel::from_value(identity).map_err(|_| {
+                "the identity needs `pool_id` and one of `vm_id` or `storage_id`".to_string()
+            }),
+            None => MembershipModel::parse_import_id(request.id.trim()),
+        }
+        .map_err(|detail| Diagnostics::error("Invalid pve_pool_membership import id", detail))?;
+        let connection = self.pve.connection()?;
+        match find(&connection, &model).await {
+            Ok(Some(_)) => Ok(vec![model.into_state()]),
+            Ok(None) => Err(Diagnostics::error(
+                "Pool member not found",
+                format!(
+                    "Pool '{}' has no member {}, so there is nothing to import.",
+                    model.pool,
+                    model.member.describe()
+                ),
+            )),
+            Err(error) => Err(connection.diagnose(&format!("read pool '{}'", model.pool), &error)),
+        }
+    }
+}
+
+/// The pool's entry for the member, if it is in the pool.
+async fn find(
+    connection: &Connection,
+    model: &MembershipModel,
+) -> Result<Option<PoolMember>, proxmox_client::Error> {
+    let pool = connection.client().pools().get(&model.pool).await?;
+    Ok(pool
+        .members
+        .into_iter()
+        .find(|member| model.member.is(member)))
+}
+
+/// A pool member: a guest or a storage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Member {
+    Vm(u32),
+    Storage(String),
+}
+
+impl Member {
+    fn is(&self, entry: &PoolMember) -> bool {
+        match self {
+            Member::Vm(vmid) => {
+                matches!(entry.kind.as_str(), "qemu" | "lxc")
+                    && entry.vmid == Some(i64::from(*vmid))
+            }
+            Member::Storage(sid) => {
+                entry.kind == "storage" && entry.storage.as_deref() == Some(sid)
+            }
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Member::Vm(vmid) => format!("guest {vmid}"),
+            Member::Storage(sid) => format!("storage '{sid}'"),
+        }
+    }
+}
+
+/// The state of one `pve_pool_membership`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct MembershipModel {
+    pool: PoolId,
+    member: Member,
+}
+
+impl MembershipModel {
+    fn from_value(value: &Value) -> Result<Self, Diagnostics> {
+        let pool = convert::id_attr::<PoolId>(value, "pool_id", "production")?;
+        let member = match (
+            convert::i64(value, "vm_id")?,
+            convert::string(value, "storage_id")?,
+        ) {
+            (Some(vmid), None) => Member::Vm(
+                u32::try_from(vmid)
+                    .ok()
+                    .filter(|id| VMID_RANGE.contains(&i64::from(*id)))
+                    .ok_or_else(|| {
+                        Diagnostics::from(convert::invalid(
+                            "vm_id",
+                            "PVE guest ids are whole numbers from 100 to 999999999.",
+                        ))
+                    })?,
+            ),
+            (None, Some(sid)) => Member::Storage(sid),
+            _ => {
+                return Err(Diagnostics::error(
+                    "Exactly one member required",
+                    "Set exactly one of `vm_id` or `storage_id`.",
+                ));
+            }
+        };
+        Ok(MembershipModel { pool, member })
+    }
+
+    /// `<pool>|vm/<vmid>` or `<pool>|storage/<sid>`: a pool id never holds `|`.
+    fn import_id(&self) -> String {
+        match &self.member {
+            Member::Vm(vmid) => format!("{}|vm/{vmid}", self.pool),
+            Member::Storage(sid) => format!("{}|storage/{sid}", self.pool),
+        }
+    }
+
+    fn parse_import_id(id: &str) -> Result<Self, String> {
+        let usage = "The import id of pve_pool_membership is `<pool_id>|vm/<vmid>` or `<pool_id>|storage/<storage id>`, e.g. `production|vm/100` or `production/web|storage/local-lvm`.";
+        let Some((pool, member)) = id.split_once('|') else {
+            return Err(format!(
+                "`{id}` has no `|` between the pool and the member. {usage}"
+            ));
+        };
+        let pool: PoolId = pool.parse().map_err(|error| format!("{error}. {usage}"))?;
+        let member = if let Some(vmid) = member.strip_prefix("vm/") {
+            let vmid = vmid
+                .parse::<u32>()
+                .ok()
+                .filter(|id| VMID_RANGE.contains(&i64::from(*id)))
+                .ok_or_else(|| format!("`{vmid}` is not a guest id (100 to 999999999). {usage}"))?;
+            Member::Vm(vmid)
+        } else if let Some(sid) = member.strip_prefix("storage/") {
+            check_storage_id(sid).map_err(|error| format!("{error} {usage}"))?;
+            Member::Storage(sid.to_string())
+        } else {
+            return Err(format!(
+                "`{member}` is neither `vm/<vmid>` nor `storage/<storage id>`. {usage}"
+            ));
+        };
+        Ok(MembershipModel { pool, member })
+    }
+
+    fn update(&self, delete: bool) -> UpdatePool {
+        let (vms, storage) = match &self.member {
+            Member::Vm(vmid) => (vec![*vmid], Vec::new()),
+            Member::Storage(sid) => (Vec::new(), vec![sid.clone()]),
+        };
+        UpdatePool {
+            vms,
+            storage,
+            delete,
+            ..UpdatePool::default()
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        let (vm, storage) = match &self.member {
+            Member::Vm(vmid) => (Value::from(*vmid), Value::Null),
+            Member::Storage(sid) => (Value::Null, Value::string(sid)),
+        };
+        Value::object([
+            ("id", Value::string(self.import_id())),
+            ("pool_id", Value::string(self.pool.as_str())),
+            ("vm_id", vm),
+            ("storage_id", storage),
+        ])
+    }
+
+    fn into_state(self) -> ResourceState {
+        let mut identity = self.to_value();
+        identity.remove_attr("id");
+        ResourceState {
+            state: self.to_value(),
+            identity: Some(identity),
+            private: Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn import_ids_round_trip() {
+        for id in [
+            "production|vm/100",
+            "a/b/c|storage/local-lvm",
+            "p|vm/999999999",
+        ] {
+            assert_eq!(
+                MembershipModel::parse_import_id(id).unwrap().import_id(),
+                id
+            );
+        }
+        let model = MembershipModel::parse_import_id("a/b|vm/123").unwrap();
+        assert_eq!(model.pool.as_str(), "a/b");
+        assert_eq!(model.member, Member::Vm(123));
+    }
+
+    #[test]
+    fn bad_import_ids_explain_the_format() {
+        for (id, expected) in [
+            ("production", "no `|`"),
+            ("production|100", "neither `vm/<vmid>`"),
+            ("production|vm/99", "not a guest id"),
+            ("production|storage/Local", "not a PVE storage id"),
+            ("bad pool|vm/100", "pool id"),
+        ] {
+            let error = MembershipModel::parse_import_id(id).unwrap_err();
+            assert!(error.contains(expected), "{id}: {error}");
+            assert!(error.contains("`<pool_id>|vm/<vmid>`"), "{error}");
+        }
+    }
+
+    #[test]
+    fn storage_ids() {
+        assert!(check_storage_id("local").is_ok());
+        assert!(check_storage_id("local-lvm").is_ok());
+        assert!(check_storage_id("ceph_1.x").is_ok());
+        assert!(check_storage_id("1local").is_err());
+        assert!(check_storage_id("local-").is_err());
+        assert!(check_storage_id("a").is_err());
+    }
+}

@@ -1,0 +1,327 @@
+//! `pve_role`: a custom role, a named set of privileges.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use proxmox_client::{CreateRole, RoleId, UpdateRole};
+use tfplugin::diag::{Diagnostic, Diagnostics};
+use tfplugin::provider::{ImportRequest, PlanContext, Resource, ResourceState};
+use tfplugin::schema::{Attribute, Block, IdentityAttribute, IdentitySchema, Schema};
+use tfplugin::value::{Type, Value};
+
+use crate::connection::Pve;
+use crate::convert;
+use crate::privileges::{self, Catalog, CatalogCache};
+
+/// The `pve_role` resource.
+#[derive(Debug)]
+pub struct RoleResource {
+    pve: Pve,
+    /// Valid privilege names of the connected PVE, fetched once.
+    catalog: CatalogCache,
+}
+
+impl RoleResource {
+    pub fn new(pve: &Pve) -> Self {
+        RoleResource {
+            pve: pve.clone(),
+            catalog: CatalogCache::default(),
+        }
+    }
+
+    /// The server's privilege catalog, or the PVE 9 fallback (with a
+    /// warning saying why) when no server can be asked.
+    async fn catalog(&self, diagnostics: &mut Diagnostics) -> Arc<Catalog> {
+        let Some(connection) = self.pve.try_connection() else {
+            return Arc::new(Catalog::pve9_fallback());
+        };
+        match self.catalog.get(&connection).await {
+            Ok(catalog) => catalog,
+            Err(error) => {
+                diagnostics.add_warning(
+                    "Could not read the privilege list from PVE",
+                    format!("{error}\n\nPrivileges were checked against the provider's built-in Proxmox VE 9 list instead."),
+                );
+                Arc::new(Catalog::pve9_fallback())
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl Resource for RoleResource {
+    fn type_name(&self) -> &str {
+        "pve_role"
+    }
+
+    fn schema(&self) -> Schema {
+        Schema::new(Block {
+            description: "A custom Proxmox VE role: a named set of privileges that `pve_acl` grants on a path. \
+Built-in roles (`Administrator`, `NoAccess` and every `PVE…` role) are read-only in PVE and cannot be managed; use them by name, or read them with data `pve_role`. \
+Import with the role id: `terraform import pve_role.NAME VMOperator`."
+                .into(),
+            attributes: vec![
+                Attribute::required("role_id", Type::String)
+                    .description("The role name: letters, digits, `.`, `-`, `_`. Names starting with `PVE` (any case) are reserved for built-in roles. Changing it replaces the role.")
+                    .requires_replace(),
+                Attribute::required("privileges", Type::Set(Box::new(Type::String))).description(
+                    "The privileges of the role, e.g. `VM.Audit`, `VM.PowerMgmt` (case-sensitive). Checked at plan time against the privileges the connected PVE knows (those of its built-in `Administrator` role). May be empty.",
+                ),
+            ],
+            ..Block::default()
+        })
+    }
+
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        Some(IdentitySchema {
+            version: 0,
+            attributes: vec![IdentityAttribute {
+                name: "role_id".into(),
+                ty: Type::String,
+                required_for_import: true,
+                optional_for_import: false,
+                description: "The role name.".into(),
+            }],
+        })
+    }
+
+    async fn validate(&self, config: &Value) -> Diagnostics {
+        let mut diagnostics = Diagnostics::new();
+        if let Some(role) = config.get("role_id").as_str() {
+            match role.parse::<RoleId>() {
+                Err(error) => diagnostics.push(
+                    Diagnostic::error(
+                        "Invalid role_id",
+                        format!("{error}. Example: `VMOperator`."),
+                    )
+                    .at_attribute("role_id"),
+                ),
+                Ok(role) if privileges::is_builtin_role_name(&role) => diagnostics.push(
+                    Diagnostic::error(
+                        "Built-in role",
+                        privileges::builtin_role_explanation(role.as_str()),
+                    )
+                    .at_attribute("role_id"),
+                ),
+                Ok(_) => {}
+            }
+        }
+        diagnostics
+    }
+
+    async fn modify_plan(&self, plan: &mut PlanContext<'_>) {
+        if plan.planned.is_null() {
+            return;
+        }
+        let catalog = self.catalog(&mut plan.diagnostics).await;
+        if let Some(role) = plan.planned.get("role_id").as_str()
+            && catalog.builtin_roles.contains(role)
+        {
+            plan.diagnostics.push(
+                Diagnostic::error("Built-in role", privileges::builtin_role_explanation(role))
+                    .at_attribute("role_id"),
+            );
+        }
+        let wanted: Vec<&str> = plan
+            .planned
+            .get("privileges")
+            .elements()
+            .unwrap_or_default()
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        let unknown = catalog.unknown(wanted);
+        if !unknown.is_empty() {
+            plan.diagnostics.push(
+                Diagnostic::error(
+                    "Unknown privilege",
+                    catalog.unknown_privileges_message(&unknown),
+                )
+                .at_attribute("privileges"),
+            );
+        }
+    }
+
+    async fn create(&self, planned: &Value, _config: &Value) -> Result<ResourceState, Diagnostics> {
+        let model = RoleModel::from_value(planned)?;
+        let role = model.role()?;
+        let connection = self.pve.connection()?;
+        let request = CreateRole {
+            privs: model.privileges.iter().cloned().collect(),
+        };
+        let (id, body) = (role.clone(), request.clone());
+        match connection
+            .write(|client| async move { client.roles().create(&id, &body).await })
+            .await
+        {
+            Ok(()) => {}
+            Err(error) if error.is_conflict() => {
+                return Err(Diagnostics::from(Diagnostic::error(
+                    format!("Role '{role}' already exists"),
+                    format!(
+                        "PVE already has a role '{role}'. To manage it with Terraform, import it: `terraform import pve_role.NAME {role}` (or an `import {{ to = pve_role.NAME, id = \"{role}\" }}` block); or choose another role_id.\n\n{error}"
+                    ),
+                )
+                .at_attribute("role_id")));
+            }
+            Err(error) if error.is_outcome_unknown() => {
+                // PVE may have created it: adopt it only if it is exactly what was asked.
+                match connection.client().roles().get(&role).await {
+                    Ok(found) if found.privs == model.privileges => {}
+                    Ok(_) => {
+                        return Err(Diagnostics::error(
+                            format!("Role '{role}' exists with other privileges"),
+                            format!(
+                                "The create request was interrupted and a role '{role}' now exists, but with other privileges than planned; it may belong to someone else. Inspect it, then import it (`terraform import pve_role.NAME {role}`) or delete it.\n\n{error}"
+                            ),
+                        ));
+                    }
+                    Err(_) => {
+                        return Err(connection.diagnose(&format!("create role '{role}'"), &error));
+                    }
+                }
+            }
+            Err(error) => return Err(connection.diagnose(&format!("create role '{role}'"), &error)),
+        }
+        Ok(model.into_state())
+    }
+
+    async fn read(&self, current: &ResourceState) -> Result<Option<ResourceState>, Diagnostics> {
+        let model = RoleModel::from_value(&current.state)?;
+        let role = model.role()?;
+        let connection = self.pve.connection()?;
+        match connection.client().roles().get(&role).await {
+            Ok(found) => Ok(Some(
+                RoleModel {
+                    role_id: role.to_string(),
+                    privileges: found.privs,
+                }
+                .into_state(),
+            )),
+            Err(error) if error.is_not_found() => Ok(None),
+            Err(error) => Err(connection.diagnose(&format!("read role '{role}'"), &error)),
+        }
+    }
+
+    async fn update(
+        &self,
+        _prior: &ResourceState,
+        planned: &Value,
+        _config: &Value,
+    ) -> Result<ResourceState, Diagnostics> {
+        let model = RoleModel::from_value(planned)?;
+        let role = model.role()?;
+        let connection = self.pve.connection()?;
+        let request = UpdateRole {
+            // Without `append`, PVE replaces the whole privilege set (§4.5).
+            privs: model.privileges.iter().cloned().collect(),
+            append: false,
+        };
+        let id = role.clone();
+        connection
+            .write(|client| async move { client.roles().update(&id, &request).await })
+            .await
+            .map_err(|error| connection.diagnose(&format!("update role '{role}'"), &error))?;
+        Ok(model.into_state())
+    }
+
+    async fn delete(&self, prior: &ResourceState) -> Result<(), Diagnostics> {
+        let model = RoleModel::from_value(&prior.state)?;
+        let role = model.role()?;
+        let connection = self.pve.connection()?;
+        let id = role.clone();
+        match connection
+            .write(|client| async move { client.roles().delete(&id).await })
+            .await
+        {
+            Ok(()) => Ok(()),
+            Err(error) if error.is_not_found() => Ok(()),
+            Err(error) => Err(connection.diagnose(&format!("delete role '{role}'"), &error)),
+        }
+    }
+
+    async fn import(&self, request: &ImportRequest) -> Result<Vec<ResourceState>, Diagnostics> {
+        let text = match &request.identity {
+            Some(identity) => identity
+                .get("role_id")
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+            None => request.id.trim().to_string(),
+        };
+        let role: RoleId = text.parse().map_err(|error| {
+            Diagnostics::error(
+                "Invalid import id",
+                format!("{error}. The import id of pve_role is the role name, e.g. `terraform import pve_role.NAME VMOperator`."),
+            )
+        })?;
+        let connection = self.pve.connection()?;
+        let roles = connection
+            .client()
+            .roles()
+            .list()
+            .await
+            .map_err(|error| connection.diagnose("list roles", &error))?;
+        let Some(found) = roles.into_iter().find(|r| r.roleid == role) else {
+            return Err(Diagnostics::error(
+                format!("Role '{role}' does not exist"),
+                "There is no role with that name on the PVE server, so there is nothing to import. Check the name (it is case-sensitive), or let Terraform create it.",
+            ));
+        };
+        if found.special || privileges::is_builtin_role_name(&role) {
+            return Err(Diagnostics::error(
+                format!("Cannot import built-in role '{role}'"),
+                privileges::builtin_role_explanation(role.as_str()),
+            ));
+        }
+        Ok(vec![
+            RoleModel {
+                role_id: role.to_string(),
+                privileges: found.privs,
+            }
+            .into_state(),
+        ])
+    }
+}
+
+/// The state of one `pve_role`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct RoleModel {
+    role_id: String,
+    privileges: BTreeSet<String>,
+}
+
+impl RoleModel {
+    fn from_value(value: &Value) -> Result<Self, Diagnostics> {
+        Ok(RoleModel {
+            role_id: convert::required_string(value, "role_id")?,
+            privileges: convert::strings(value, "privileges")?
+                .unwrap_or_default()
+                .into_iter()
+                .collect(),
+        })
+    }
+
+    fn role(&self) -> Result<RoleId, Diagnostics> {
+        convert::parse_id(&self.role_id, "role_id", "VMOperator").map_err(Diagnostics::from)
+    }
+
+    fn to_value(&self) -> Value {
+        Value::object([
+            ("role_id", Value::string(&self.role_id)),
+            (
+                "privileges",
+                Value::set_of_strings(self.privileges.iter().cloned()),
+            ),
+        ])
+    }
+
+    fn into_state(self) -> ResourceState {
+        ResourceState {
+            state: self.to_value(),
+            identity: Some(Value::object([("role_id", Value::string(&self.role_id))])),
+            private: Vec::new(),
+        }
+    }
+}
