@@ -46,7 +46,7 @@ bench: tools build
 	@echo "make bench: not yet implemented (issue #8)"; exit 1
 
 docs: build
-	@echo "make docs: not yet implemented (issue #7)"; exit 1
+	$(CARGO) run --quiet -p terraform-provider-pve --bin gen-docs -- --root .
 
 fmt:
 	$(CARGO) fmt --all

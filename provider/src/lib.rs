@@ -1,1 +1,3 @@
 //! Terraform provider for Proxmox VE access control.
+
+pub mod docs;
