@@ -332,19 +332,23 @@ async fn read_back(connection: &Connection, user: &UserId, planned: &UserModel) 
     }
 }
 
+/// PVE refuses password changes from API tokens (`allowtoken => 0`); say
+/// that instead of the generic "missing privilege" hint. The diagnostic does
+/// not point at `password`, so Terraform does not print its source line.
 fn password_diagnostic(
     connection: &Connection,
     user: &UserId,
     error: &proxmox_client::Error,
 ) -> Diagnostics {
-    let mut diagnostics = connection.diagnose(&format!("change the password of '{user}'"), error);
     if error.is_permission() && connection.credential().starts_with("API token") {
-        diagnostics.push(Diagnostic::error(
+        return Diagnostics::error(
             "Password changes need a ticket login",
-            "PVE refuses `PUT /access/password` from API tokens. Configure the provider with `username` and `password` (PROXMOX_VE_USERNAME / PROXMOX_VE_PASSWORD) for this change, or change the password outside Terraform and update the configuration to match.",
-        ).at_attribute("password"));
+            format!(
+                "Could not change the password of '{user}': PVE refuses `PUT /access/password` from API tokens. Configure the provider with `username` and `password` (PROXMOX_VE_USERNAME / PROXMOX_VE_PASSWORD) for this change, or change the password outside Terraform and update the configuration to match.\n\n{error}"
+            ),
+        );
     }
-    diagnostics
+    connection.diagnose(&format!("change the password of '{user}'"), error)
 }
 
 /// The state of one `pve_user`.

@@ -151,6 +151,11 @@ Import with the full token id: `terraform import pve_user_token.NAME ci@pve!depl
             )),
             // A missing user reads as "no such user": the token is gone too.
             Err(error) if error.is_not_found() => Ok(None),
+            Err(error)
+                if error.is_permission() && user_is_gone(&connection, token.user()).await =>
+            {
+                Ok(None)
+            }
             Err(error) => Err(connection.diagnose(&format!("read API token '{token}'"), &error)),
         }
     }
@@ -206,6 +211,11 @@ Import with the full token id: `terraform import pve_user_token.NAME ci@pve!depl
         {
             Ok(()) => Ok(()),
             Err(error) if error.is_not_found() => Ok(()),
+            Err(error)
+                if error.is_permission() && user_is_gone(&connection, token.user()).await =>
+            {
+                Ok(())
+            }
             Err(error) => Err(connection.diagnose(&format!("delete API token '{token}'"), &error)),
         }
     }
@@ -235,6 +245,14 @@ Import with the full token id: `terraform import pve_user_token.NAME ci@pve!depl
             TokenModel::from_api(&token, &info, &start, None).into_state(),
         ])
     }
+}
+
+/// Whether `user` no longer exists. For a caller other than `root@pam`, PVE
+/// answers token calls of a missing user with 403 (the `self` or
+/// `userid-group` check fails before any lookup), while `GET` of the user
+/// itself says "no such user": ask that before calling the token gone.
+async fn user_is_gone(connection: &Connection, user: &UserId) -> bool {
+    matches!(connection.client().users().get(user).await, Err(error) if error.is_not_found())
 }
 
 /// After a create whose answer was lost: if PVE has the token as planned,
