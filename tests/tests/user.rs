@@ -77,7 +77,7 @@ fn user_lifecycle() {
     assert_eq!(found.lastname.as_deref(), Some("Liddell"));
     assert_eq!(found.expire, EXPIRE_2030);
     assert!(found.enable);
-    assert_eq!(groups_of(&target, &user), [g1.clone()]);
+    assert_eq!(groups_of(&target, &user), std::slice::from_ref(&g1));
     workdir.assert_plan_empty();
     let state = workdir.resource_attributes("pve_user.u");
     assert_eq!(state["enabled"], true);
