@@ -154,12 +154,29 @@ fn acl_lifecycle_for_users_groups_and_tokens() {
     assert_eq!(state["propagate"], false);
     assert_eq!(state["user_id"], serde_json::Value::Null);
 
-    // Propagate changes in place, and the entry is there afterwards.
+    // A refresh of three ACLs costs one list call (the cached ACL list).
+    let count = |key: &str| target.sim().map(|sim| sim.stats().count(key));
+    let lists_before = count("GET /access/acl");
+    workdir.assert_plan_empty();
+    if let (Some(before), Some(after)) = (lists_before, count("GET /access/acl")) {
+        assert_eq!(
+            after - before,
+            1,
+            "one GET /access/acl per refresh, not one per ACL"
+        );
+    }
+
+    // Propagate changes in place, in one request (no revoke, so no moment
+    // without the grant), and the entry is there afterwards.
     workdir.config(&config(Some(false), "PVEDatastoreUser"));
     let plan = workdir.assert_plan_changes();
     assert!(plan.contains("updated in-place"), "{plan}");
     assert!(!plan.contains("must be replaced"), "{plan}");
+    let writes_before = count("PUT /access/acl");
     workdir.apply();
+    if let (Some(before), Some(after)) = (writes_before, count("PUT /access/acl")) {
+        assert_eq!(after - before, 1, "a single PUT /access/acl");
+    }
     assert_eq!(
         find(&target, "/vms/100", "PVEVMUser", "user", &p.user),
         Some(false)
