@@ -250,3 +250,47 @@ output "all" {{
     workdir.assert_plan_empty();
     workdir.destroy();
 }
+
+#[test]
+fn token_interrupted_create_leaves_no_orphan() {
+    let target = Target::start();
+    let Some(sim) = target.sim() else {
+        return; // needs fault injection
+    };
+    let workdir = Workdir::new(&target);
+    let user = format!("{}@pve", target.unique("flaky"));
+    workdir.config(&format!(
+        "{HEADER}\nresource \"pve_user\" \"u\" {{\n  user_id = \"{user}\"\n}}\n"
+    ));
+    workdir.apply();
+
+    // PVE creates the token but the answer (with the only copy of the
+    // secret) is lost. Every write under the token path loses its answer
+    // here, so replacing the secret fails too: the apply fails clearly and
+    // removes the unusable token, so the next apply starts clean.
+    sim.set_faults(pve_sim::FaultConfig {
+        drop_after_commit_rate: 1.0,
+        path_prefix: format!("/access/users/{user}/token"),
+        ..Default::default()
+    });
+    workdir.config(&config(&user, "deploy", "  comment = \"flaky\"\n"));
+    let run = workdir.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+    sim.set_faults(pve_sim::FaultConfig::default());
+    assert_ne!(run.code, 0);
+    let output = run.all_output();
+    assert!(output.contains("secret was lost"), "{output}");
+    assert!(output.contains("run `terraform apply` again"), "{output}");
+    assert!(
+        token_of(&target, &user, "deploy").is_none(),
+        "no orphan is left"
+    );
+
+    workdir.apply();
+    let value = workdir.resource_attributes("pve_user_token.t")["value"]
+        .as_str()
+        .expect("value")
+        .to_string();
+    assert!(version_with(&target, &value).is_ok());
+    workdir.assert_plan_empty();
+    workdir.destroy();
+}

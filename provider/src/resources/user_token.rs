@@ -285,19 +285,40 @@ async fn adopt_interrupted(
         ));
     }
     let id = token.clone();
-    connection
+    let regenerated = connection
         .write(|client| async move { client.tokens(id.user()).regenerate(id.name()).await })
-        .await
-        .map_err(|regenerate_error| {
-            Diagnostics::error(
-                format!("API token '{token}' was created but its secret was lost"),
-                format!(
-                    "The create request was interrupted after PVE created the token, and its secret could not be replaced ({regenerate_error}). Delete the token (`pveum user token remove {} {}`) and apply again.\n\n{error}",
-                    token.user(),
-                    token.name()
-                ),
-            )
-        })
+        .await;
+    let regenerate_error = match regenerated {
+        Ok(created) => return Ok(created),
+        Err(regenerate_error) => regenerate_error,
+    };
+    // A token without a known secret is useless and would block the next
+    // apply ("already exists"): remove it so that apply starts clean.
+    let id = token.clone();
+    let removed = connection
+        .write(|client| async move { client.tokens(id.user()).delete(id.name()).await })
+        .await;
+    // The delete's answer may be lost too: look rather than trust it.
+    let gone = removed.is_ok()
+        || matches!(
+            connection.client().tokens(token.user()).get(token.name()).await,
+            Err(probe) if probe.is_not_found()
+        );
+    let next_step = if gone {
+        "It was deleted again; run `terraform apply` again to create it.".to_string()
+    } else {
+        format!(
+            "Delete the token (`pveum user token remove {} {}`) and apply again.",
+            token.user(),
+            token.name()
+        )
+    };
+    Err(Diagnostics::error(
+        format!("API token '{token}' was created but its secret was lost"),
+        format!(
+            "The create request was interrupted after PVE created the token, and its secret could not be replaced ({regenerate_error}). {next_step}\n\n{error}"
+        ),
+    ))
 }
 
 /// Checks what can be checked without PVE; unknown values are skipped.
