@@ -154,14 +154,25 @@ impl EphemeralResource for UserTokenEphemeral {
                     }
                     return Err(diagnostics);
                 }
-                Err(error) if error.is_not_found() => {
-                    return Err(Diagnostics::from(invalid(
-                        "user_id",
-                        format!(
-                            "PVE has no user '{}' ({error}); create it first (e.g. with a pve_user managed outside this run).",
-                            settings.user
-                        ),
-                    )));
+                Err(error) if error.is_not_found() || error.is_permission() => {
+                    // PVE answers a token create for a missing user with a
+                    // bare 403 unless the caller is root@pam: tell the two
+                    // apart by looking the user up.
+                    let missing = error.is_not_found()
+                        || matches!(
+                            connection.client().users().get(&settings.user).await,
+                            Err(lookup) if lookup.is_not_found()
+                        );
+                    if missing {
+                        return Err(Diagnostics::from(invalid(
+                            "user_id",
+                            format!(
+                                "PVE has no user '{}'; create it first (the user and its ACLs belong in the configuration that sets up CI, not in the run that uses the token).",
+                                settings.user
+                            ),
+                        )));
+                    }
+                    return Err(connection.diagnose(&action, &error));
                 }
                 Err(error) => return Err(connection.diagnose(&action, &error)),
             }

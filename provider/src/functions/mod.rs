@@ -34,11 +34,13 @@ fn string_parameter(name: &str, description: &str) -> FunctionParameter {
     }
 }
 
-/// An error that Terraform reports against argument `index` (it prefixes
-/// the parameter's name, e.g. `Invalid value for "id" parameter: …`).
+/// An error that Terraform reports against argument `index`. Terraform
+/// wraps it as `Invalid value for "id" parameter: <text>.`, so a final
+/// period of our own is dropped.
 fn argument_error(index: usize, text: impl Into<String>) -> FunctionError {
+    let text: String = text.into();
     FunctionError {
-        text: text.into(),
+        text: text.trim_end_matches('.').to_string(),
         argument: i64::try_from(index).ok(),
     }
 }
