@@ -104,7 +104,7 @@ const KINDS: &[Kind] = &[
         "mapping",
         "/mapping",
         2,
-        "`<type>` or `<type>/<id>` (e.g. `pci/gpu0`), each of letters, digits, '.', '-' and '_'",
+        "`<type>` or `<type>/<id>`, each of letters, digits, '.', '-' and '_'",
         "pci/gpu0",
     ),
 ];
@@ -137,7 +137,7 @@ impl Function for AclPathFunction {
             .iter()
             .map(|k| {
                 format!(
-                    "- `{}`: `{}/<id>`, id {} (e.g. `{}`)",
+                    "- `{}`: `{}/<id>`; the id: {}; e.g. `{}`",
                     k.name, k.prefix, k.rule, k.example
                 )
             })
