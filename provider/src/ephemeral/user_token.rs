@@ -6,7 +6,7 @@
 use async_trait::async_trait;
 use proxmox_client::{CreateToken, CreatedToken, TokenName, UserId};
 use serde::{Deserialize, Serialize};
-use tfplugin::diag::Diagnostics;
+use tfplugin::diag::{Diagnostic, Diagnostics};
 use tfplugin::provider::{EphemeralOpened, EphemeralResource};
 use tfplugin::schema::{Attribute, Block, Schema};
 use tfplugin::value::{Type, Value};
@@ -87,6 +87,17 @@ impl EphemeralResource for UserTokenEphemeral {
         check_known_string(config, "lifetime", &mut diagnostics, |text| {
             parse_lifetime(text).map(drop)
         });
+        if config.get("privileges_separation").is_null() {
+            // A privilege-separated token with a random name can never have
+            // an ACL of its own: say so before the run fails with 403s.
+            diagnostics.push(
+                Diagnostic::warning(
+                    "The ephemeral token will have no privileges",
+                    "`privileges_separation` defaults to true, so the token holds only privileges granted to the token itself, and its random name cannot be named in an ACL. Set `privileges_separation = false` to give it exactly its user's privileges (grant those to the user or its group), or `true` explicitly if the token needs none.",
+                )
+                .at_attribute("privileges_separation"),
+            );
+        }
         diagnostics
     }
 
@@ -399,9 +410,20 @@ mod tests {
     #[tokio::test]
     async fn validate_skips_unknown_values_and_reports_known_mistakes() {
         let resource = UserTokenEphemeral::new(&Pve::default());
-        let unknown = config(&[("user_id", Value::Unknown), ("lifetime", Value::Unknown)]);
+        let unknown = config(&[
+            ("user_id", Value::Unknown),
+            ("lifetime", Value::Unknown),
+            ("privileges_separation", Value::Unknown),
+        ]);
         assert!(resource.validate(&unknown).await.is_empty());
+        let quiet = config(&[("privileges_separation", Value::Bool(true))]);
+        assert!(resource.validate(&quiet).await.is_empty());
+        let default = resource.validate(&config(&[])).await;
+        assert_eq!(default.len(), 1);
+        assert!(!default.has_errors(), "only a warning");
+        assert!(default.0[0].summary.contains("no privileges"));
         let bad = config(&[
+            ("privileges_separation", Value::Bool(false)),
             ("lifetime", Value::string("10")),
             ("token_name_prefix", Value::string("-x")),
         ]);
