@@ -48,6 +48,32 @@ pub struct PlanContext<'a> {
     pub diagnostics: Diagnostics,
 }
 
+/// A request to adopt the state of another resource type (a `moved` block
+/// whose source is a different type, possibly of another provider).
+#[derive(Clone, Default)]
+pub struct MoveStateRequest {
+    /// e.g. "registry.terraform.io/hashicorp/null".
+    pub source_provider_address: String,
+    pub source_type_name: String,
+    pub source_schema_version: i64,
+    /// The source state as stored, in the source type's JSON layout.
+    pub source_state: serde_json::Value,
+    pub source_private: Vec<u8>,
+    pub source_identity: Option<serde_json::Value>,
+    pub source_identity_schema_version: i64,
+}
+
+// State may hold secrets: never print it.
+impl std::fmt::Debug for MoveStateRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MoveStateRequest")
+            .field("source_provider_address", &self.source_provider_address)
+            .field("source_type_name", &self.source_type_name)
+            .field("source_schema_version", &self.source_schema_version)
+            .finish_non_exhaustive()
+    }
+}
+
 /// An import request: by id string or, on Terraform ≥ 1.12, by identity.
 #[derive(Clone, Debug, Default)]
 pub struct ImportRequest {
@@ -107,8 +133,29 @@ pub trait Resource: Send + Sync + 'static {
     async fn import(&self, request: &ImportRequest) -> Result<Vec<ResourceState>, Diagnostics>;
     /// Upgrade state stored by an older schema version, given as JSON.
     /// The default accepts state of the current version only.
-    async fn upgrade_state(&self, version: i64, _json: &serde_json::Value) -> Result<Option<Value>, Diagnostics> {
+    async fn upgrade_state(
+        &self,
+        version: i64,
+        _json: &serde_json::Value,
+    ) -> Result<Option<Value>, Diagnostics> {
         let _ = version;
+        Ok(None)
+    }
+    /// Upgrade an identity stored by an older identity schema version, given as JSON.
+    /// The default accepts identities of the current version only.
+    async fn upgrade_identity(
+        &self,
+        _version: i64,
+        _json: &serde_json::Value,
+    ) -> Result<Option<Value>, Diagnostics> {
+        Ok(None)
+    }
+    /// Adopt the state of another resource type (`moved { from = other_type.x }`).
+    /// `Ok(None)` means the source type is not supported (the default).
+    async fn move_state(
+        &self,
+        _request: &MoveStateRequest,
+    ) -> Result<Option<ResourceState>, Diagnostics> {
         Ok(None)
     }
 }

@@ -1,0 +1,532 @@
+//! Serving: the listener, optional mutual TLS, the gRPC services (the
+//! provider, go-plugin's controller and stdio, health) and shutdown.
+
+use std::future::Future;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use futures::Stream;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{UnixListener, UnixStream};
+use tokio::sync::{mpsc, watch};
+use tokio_rustls::TlsAcceptor;
+use tokio_rustls::server::TlsStream;
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::transport::server::Connected;
+use tonic::{Request, Response, Status};
+
+use crate::handshake;
+use crate::proto::plugin as go_plugin;
+use crate::proto::tfplugin6::provider_server::ProviderServer;
+use crate::provider::Provider;
+use crate::service::{ProviderService, Registry};
+use crate::tls::{PinnedClientCert, ServerIdentity, TlsError};
+
+/// Terraform allows messages up to 256 MiB each way (large plans and states).
+const MAX_MESSAGE_SIZE: usize = 256 << 20;
+/// How long a client may take over the TLS handshake.
+const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// After a shutdown request, in-flight calls get this long to finish.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
+
+/// How to serve the provider.
+#[derive(Clone, Debug)]
+pub struct ServeOptions {
+    /// The provider's source address, e.g. `registry.terraform.io/pve-rs/pve`
+    /// (used in debug mode's `TF_REATTACH_PROVIDERS`).
+    pub provider_address: String,
+    /// Serve without Terraform launching the process, for debuggers: no
+    /// magic cookie, no TLS; prints the `TF_REATTACH_PROVIDERS` value.
+    pub debug: bool,
+    /// Install the hclog JSON logger on stderr (level from `TF_LOG_PROVIDER`
+    /// / `TF_LOG`). Turn off to install your own subscriber.
+    pub install_logging: bool,
+}
+
+impl ServeOptions {
+    /// Normal plugin mode with logging installed.
+    pub fn new(provider_address: impl Into<String>) -> Self {
+        Self {
+            provider_address: provider_address.into(),
+            debug: false,
+            install_logging: true,
+        }
+    }
+
+    /// Options from the process arguments: `--debug` turns on debug mode.
+    /// Any other argument is a usage error.
+    pub fn from_args(provider_address: impl Into<String>) -> Result<Self, ServeError> {
+        Self::from_arg_list(provider_address, std::env::args().skip(1))
+    }
+
+    fn from_arg_list(
+        provider_address: impl Into<String>,
+        args: impl IntoIterator<Item = String>,
+    ) -> Result<Self, ServeError> {
+        let mut options = Self::new(provider_address);
+        for arg in args {
+            match arg.as_str() {
+                "--debug" | "-debug" => options.debug = true,
+                other => {
+                    return Err(ServeError::Usage(format!(
+                        "unknown argument {other:?}; the only option is --debug (serve for a debugger \
+                         and print TF_REATTACH_PROVIDERS)"
+                    )));
+                }
+            }
+        }
+        Ok(options)
+    }
+}
+
+/// Why the provider could not be served.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(
+        "This binary is a plugin for Terraform and OpenTofu. It is not meant to be run directly: \
+         declare the provider in a configuration and run `terraform init` / `terraform plan`, \
+         which start it automatically. (To attach a debugger, run it with --debug.)"
+    )]
+    NotLaunchedByTerraform,
+    #[error(
+        "this provider speaks plugin protocol version 6, but Terraform offered only {offered:?}; \
+         use Terraform 1.0 or later"
+    )]
+    ProtocolVersion { offered: String },
+    #[error("{0}")]
+    Usage(String),
+    #[error("invalid provider definition: {0}")]
+    Provider(String),
+    #[error("could not listen on a unix socket in {dir}: {source}")]
+    Listen { dir: PathBuf, source: io::Error },
+    #[error(transparent)]
+    Tls(#[from] TlsError),
+    #[error("gRPC server failed: {0}")]
+    Transport(#[from] tonic::transport::Error),
+    #[error("the server task stopped unexpectedly: {0}")]
+    Crashed(String),
+    #[error("could not write the handshake: {0}")]
+    Stdout(io::Error),
+}
+
+/// Serves `provider` until Terraform asks the plugin to shut down (or, in
+/// debug mode, until Ctrl-C).
+///
+/// Started by Terraform: checks the magic cookie and protocol version,
+/// listens on a unix socket (in `PLUGIN_UNIX_SOCKET_DIR` or the temp dir),
+/// enables mutual TLS when `PLUGIN_CLIENT_CERT` is set, and prints the
+/// handshake line as the only stdout output. SIGINT is ignored, as go-plugin
+/// servers do (Terraform handles Ctrl-C and then shuts plugins down); SIGTERM
+/// stops the server.
+pub async fn serve(provider: Arc<dyn Provider>, options: ServeOptions) -> Result<(), ServeError> {
+    if options.install_logging {
+        crate::logging::init();
+    }
+    let registry = Arc::new(Registry::new(provider).map_err(ServeError::Provider)?);
+    if options.debug {
+        return serve_debug(registry, &options).await;
+    }
+    handshake::check_magic_cookie(std::env::var(handshake::MAGIC_COOKIE_KEY).ok().as_deref())?;
+    handshake::negotiate_protocol(std::env::var("PLUGIN_PROTOCOL_VERSIONS").ok().as_deref())?;
+    let client_cert = match std::env::var("PLUGIN_CLIENT_CERT") {
+        Ok(pem) if !pem.trim().is_empty() => Some(PinnedClientCert::from_pem(&pem)?),
+        _ => None,
+    };
+    let socket_dir = socket_dir();
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let running = start(
+        registry,
+        client_cert,
+        &socket_dir,
+        shutdown_tx.clone(),
+        shutdown_rx,
+    )
+    .await?;
+
+    print_stdout(&running.handshake_line)?;
+    tracing::info!(address = %running.socket_path.display(), tls = running.tls, "plugin server started");
+
+    spawn_signal_handlers(shutdown_tx, false);
+    running.finished.await
+}
+
+async fn serve_debug(registry: Arc<Registry>, options: &ServeOptions) -> Result<(), ServeError> {
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let running = start(
+        registry,
+        None,
+        &socket_dir(),
+        shutdown_tx.clone(),
+        shutdown_rx,
+    )
+    .await?;
+    let reattach = handshake::reattach_json(
+        &options.provider_address,
+        std::process::id(),
+        &running.socket_path.to_string_lossy(),
+    );
+    print_stdout(&format!(
+        "Provider started. To attach Terraform CLI, set the TF_REATTACH_PROVIDERS environment variable \
+         with the following:\n\n\tTF_REATTACH_PROVIDERS='{reattach}'\n"
+    ))?;
+    spawn_signal_handlers(shutdown_tx, true);
+    running.finished.await
+}
+
+fn print_stdout(text: &str) -> Result<(), ServeError> {
+    use std::io::Write as _;
+    let mut stdout = io::stdout().lock();
+    writeln!(stdout, "{text}").map_err(ServeError::Stdout)?;
+    stdout.flush().map_err(ServeError::Stdout)
+}
+
+fn socket_dir() -> PathBuf {
+    std::env::var_os("PLUGIN_UNIX_SOCKET_DIR")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(std::env::temp_dir)
+}
+
+/// SIGTERM always stops the server; SIGINT only in debug mode (otherwise it
+/// is ignored like go-plugin does, so Terraform can finish its work and shut
+/// the plugin down itself).
+fn spawn_signal_handlers(shutdown: watch::Sender<bool>, stop_on_interrupt: bool) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut interrupt), Ok(mut terminate)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
+        tracing::warn!("could not install signal handlers");
+        return;
+    };
+    tokio::spawn(async move {
+        let mut count = 0_u64;
+        loop {
+            tokio::select! {
+                _ = interrupt.recv() => {
+                    count += 1;
+                    if stop_on_interrupt {
+                        shutdown.send_replace(true);
+                        return;
+                    }
+                    tracing::trace!(count, "plugin received interrupt signal, ignoring");
+                }
+                _ = terminate.recv() => {
+                    tracing::debug!("plugin received SIGTERM, shutting down");
+                    shutdown.send_replace(true);
+                    return;
+                }
+            }
+        }
+    });
+}
+
+/// A server that is listening.
+pub(crate) struct Running {
+    pub socket_path: PathBuf,
+    pub tls: bool,
+    /// The server certificate, when mutual TLS is on.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub server_certificate: Option<rustls_pki_types::CertificateDer<'static>>,
+    pub handshake_line: String,
+    /// Resolves when the server has stopped (and the socket is removed).
+    pub finished: Pin<Box<dyn Future<Output = Result<(), ServeError>> + Send>>,
+}
+
+/// Binds the socket and starts serving in the background.
+pub(crate) async fn start(
+    registry: Arc<Registry>,
+    client_cert: Option<PinnedClientCert>,
+    socket_dir: &Path,
+    shutdown_tx: watch::Sender<bool>,
+    shutdown_rx: watch::Receiver<bool>,
+) -> Result<Running, ServeError> {
+    let (listener, socket) = bind(socket_dir)?;
+    let socket_path = socket.0.clone();
+
+    let (acceptor, server_certificate, certificate_b64) = match client_cert {
+        Some(client) => {
+            let identity = ServerIdentity::generate()?;
+            let config = identity.server_config(client)?;
+            let b64 = identity.handshake_base64();
+            (
+                Some(TlsAcceptor::from(Arc::new(config))),
+                Some(identity.certificate.clone()),
+                b64,
+            )
+        }
+        None => (None, None, String::new()),
+    };
+    let handshake_line =
+        handshake::handshake_line("unix", &socket_path.to_string_lossy(), &certificate_b64);
+    let tls = acceptor.is_some();
+
+    let (health_reporter, health_service) = tonic_health::server::health_reporter();
+    health_reporter
+        .set_service_status("plugin", tonic_health::ServingStatus::Serving)
+        .await;
+
+    let provider_service = ProviderServer::new(ProviderService::new(registry))
+        .max_decoding_message_size(MAX_MESSAGE_SIZE)
+        .max_encoding_message_size(MAX_MESSAGE_SIZE);
+    let controller = go_plugin::grpc_controller_server::GrpcControllerServer::new(Controller {
+        shutdown: shutdown_tx,
+    });
+    let stdio = go_plugin::grpc_stdio_server::GrpcStdioServer::new(Stdio {
+        shutdown: shutdown_rx.clone(),
+    });
+
+    let incoming = accept_loop(listener, acceptor, shutdown_rx.clone());
+    let router = tonic::transport::Server::builder()
+        .add_service(health_service)
+        .add_service(controller)
+        .add_service(stdio)
+        .add_service(provider_service);
+
+    let mut stop = shutdown_rx;
+    let serving = tokio::spawn(async move {
+        let _socket = socket; // removed when serving ends
+        let stop_requested = {
+            let mut stop = stop.clone();
+            async move {
+                let _ = stop.wait_for(|stopped| *stopped).await;
+            }
+        };
+        let serving = router.serve_with_incoming_shutdown(incoming, stop_requested);
+        tokio::pin!(serving);
+        tokio::select! {
+            result = &mut serving => result?,
+            () = async {
+                let _ = stop.wait_for(|stopped| *stopped).await;
+                tokio::time::sleep(SHUTDOWN_GRACE).await;
+            } => {
+                tracing::debug!("in-flight requests did not finish in time; exiting anyway");
+            }
+        }
+        tracing::debug!("plugin server stopped");
+        Ok::<(), ServeError>(())
+    });
+    let finished = async move {
+        serving
+            .await
+            .unwrap_or_else(|e| Err(ServeError::Crashed(e.to_string())))
+    };
+    Ok(Running {
+        socket_path,
+        tls,
+        server_certificate,
+        handshake_line,
+        finished: Box::pin(finished),
+    })
+}
+
+/// Removes the socket file when dropped.
+struct SocketFile(PathBuf);
+
+impl Drop for SocketFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// Binds a fresh `plugin…` socket in `dir`, like go-plugin's temp-file name.
+fn bind(dir: &Path) -> Result<(UnixListener, SocketFile), ServeError> {
+    let pid = std::process::id();
+    let mut last_error = io::Error::other("no attempt made");
+    for attempt in 0..16_u32 {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let path = dir.join(format!("plugin{pid}-{nanos:09}{attempt}"));
+        match UnixListener::bind(&path) {
+            Ok(listener) => return Ok((listener, SocketFile(path))),
+            Err(e) if e.kind() == io::ErrorKind::AddrInUse => last_error = e,
+            Err(e) => {
+                return Err(ServeError::Listen {
+                    dir: dir.to_owned(),
+                    source: e,
+                });
+            }
+        }
+    }
+    Err(ServeError::Listen {
+        dir: dir.to_owned(),
+        source: last_error,
+    })
+}
+
+/// Accepts connections (and runs TLS handshakes concurrently, so one slow or
+/// refused client does not hold up others) until shutdown.
+fn accept_loop(
+    listener: UnixListener,
+    acceptor: Option<TlsAcceptor>,
+    mut shutdown: watch::Receiver<bool>,
+) -> ReceiverStream<io::Result<Connection>> {
+    let (tx, rx) = mpsc::channel(16);
+    tokio::spawn(async move {
+        loop {
+            let stream = tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok((stream, _)) => stream,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "accepting a connection failed");
+                        continue;
+                    }
+                },
+                _ = shutdown.wait_for(|stopped| *stopped) => return,
+            };
+            let Some(acceptor) = acceptor.clone() else {
+                if tx.send(Ok(Connection::Plain(stream))).await.is_err() {
+                    return;
+                }
+                continue;
+            };
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+                    Ok(Ok(tls)) => {
+                        let _ = tx.send(Ok(Connection::Tls(Box::new(tls)))).await;
+                    }
+                    Ok(Err(e)) => {
+                        tracing::warn!(error = %e, "refused a connection: TLS handshake failed")
+                    }
+                    Err(_) => tracing::warn!("refused a connection: TLS handshake timed out"),
+                }
+            });
+        }
+    });
+    ReceiverStream::new(rx)
+}
+
+/// One accepted connection, with or without TLS.
+pub(crate) enum Connection {
+    Plain(UnixStream),
+    Tls(Box<TlsStream<UnixStream>>),
+}
+
+impl Connected for Connection {
+    type ConnectInfo = ();
+    fn connect_info(&self) -> Self::ConnectInfo {}
+}
+
+impl AsyncRead for Connection {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Connection::Plain(s) => Pin::new(s).poll_read(cx, buf),
+            Connection::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Connection {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Connection::Plain(s) => Pin::new(s).poll_write(cx, buf),
+            Connection::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Connection::Plain(s) => Pin::new(s).poll_flush(cx),
+            Connection::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Connection::Plain(s) => Pin::new(s).poll_shutdown(cx),
+            Connection::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+        }
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Connection::Plain(s) => Pin::new(s).poll_write_vectored(cx, bufs),
+            Connection::Tls(s) => Pin::new(s.as_mut()).poll_write_vectored(cx, bufs),
+        }
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        match self {
+            Connection::Plain(s) => s.is_write_vectored(),
+            Connection::Tls(s) => s.is_write_vectored(),
+        }
+    }
+}
+
+/// go-plugin's controller: `Shutdown` ends the process cleanly.
+struct Controller {
+    shutdown: watch::Sender<bool>,
+}
+
+#[tonic::async_trait]
+impl go_plugin::grpc_controller_server::GrpcController for Controller {
+    async fn shutdown(
+        &self,
+        _: Request<go_plugin::Empty>,
+    ) -> Result<Response<go_plugin::Empty>, Status> {
+        tracing::debug!("shutdown requested by the plugin host");
+        self.shutdown.send_replace(true);
+        Ok(Response::new(go_plugin::Empty {}))
+    }
+}
+
+/// go-plugin's stdio stream. Logs go straight to stderr, so the stream
+/// carries nothing; it stays open until shutdown so the host does not see
+/// an early end.
+struct Stdio {
+    shutdown: watch::Receiver<bool>,
+}
+
+type StdioStream = Pin<Box<dyn Stream<Item = Result<go_plugin::StdioData, Status>> + Send>>;
+
+#[tonic::async_trait]
+impl go_plugin::grpc_stdio_server::GrpcStdio for Stdio {
+    type StreamStdioStream = StdioStream;
+
+    async fn stream_stdio(&self, _: Request<()>) -> Result<Response<StdioStream>, Status> {
+        let mut shutdown = self.shutdown.clone();
+        let idle = futures::stream::once(async move {
+            let _ = shutdown.wait_for(|stopped| *stopped).await;
+        });
+        let stream = futures::StreamExt::filter_map(idle, |()| async { None });
+        Ok(Response::new(Box::pin(stream)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_flag_is_parsed() {
+        let options =
+            ServeOptions::from_arg_list("example.com/a/b", vec!["--debug".to_owned()]).expect("ok");
+        assert!(options.debug);
+        assert_eq!(options.provider_address, "example.com/a/b");
+        assert!(
+            !ServeOptions::from_arg_list("x", Vec::new())
+                .expect("ok")
+                .debug
+        );
+        assert!(ServeOptions::from_arg_list("x", vec!["--bogus".to_owned()]).is_err());
+    }
+}

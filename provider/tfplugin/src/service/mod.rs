@@ -1,0 +1,402 @@
+//! The tfplugin6 `Provider` gRPC service: a registry of the provider's
+//! types, one shared wrapper every RPC runs through, and the RPC bodies
+//! (split by area into the submodules).
+
+mod data;
+mod resource;
+mod rpcs;
+mod unsupported;
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use futures::FutureExt;
+
+use crate::codec::CodecError;
+use crate::convert;
+use crate::diag::{Diagnostics, Severity};
+use crate::proto::tfplugin6 as pb;
+use crate::provider::{
+    ClientInfo, DataSource, EphemeralResource, Function, FunctionSignature, ListResource, Provider,
+    Resource,
+};
+use crate::schema::{IdentitySchema, Schema};
+use crate::value::{Type, Value};
+use crate::wire;
+
+/// A managed resource type with its schemas computed once.
+pub(crate) struct ResourceEntry {
+    pub resource: Arc<dyn Resource>,
+    pub schema: Schema,
+    pub ty: Type,
+    pub identity: Option<IdentitySchema>,
+    pub identity_ty: Option<Type>,
+}
+
+/// A type with a plain schema (data source, ephemeral or list resource).
+pub(crate) struct Entry<T: ?Sized> {
+    pub item: Arc<T>,
+    pub schema: Schema,
+    pub ty: Type,
+}
+
+/// Everything the provider offers, keyed by type name. Built once at start.
+pub(crate) struct Registry {
+    pub provider: Arc<dyn Provider>,
+    pub provider_schema: Schema,
+    pub provider_ty: Type,
+    pub resources: BTreeMap<String, ResourceEntry>,
+    pub data_sources: BTreeMap<String, Entry<dyn DataSource>>,
+    pub ephemerals: BTreeMap<String, Entry<dyn EphemeralResource>>,
+    pub lists: BTreeMap<String, Entry<dyn ListResource>>,
+    pub functions: BTreeMap<String, (Arc<dyn Function>, FunctionSignature)>,
+}
+
+impl std::fmt::Debug for Registry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registry")
+            .field("provider", &self.provider.type_name())
+            .field("resources", &self.resources.keys().collect::<Vec<_>>())
+            .field(
+                "data_sources",
+                &self.data_sources.keys().collect::<Vec<_>>(),
+            )
+            .field("ephemerals", &self.ephemerals.keys().collect::<Vec<_>>())
+            .field("lists", &self.lists.keys().collect::<Vec<_>>())
+            .field("functions", &self.functions.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+fn insert_unique<V>(
+    map: &mut BTreeMap<String, V>,
+    kind: &str,
+    name: &str,
+    value: V,
+) -> Result<(), String> {
+    if map.insert(name.to_owned(), value).is_some() {
+        return Err(format!("the provider declares {kind} {name:?} twice"));
+    }
+    Ok(())
+}
+
+impl Registry {
+    /// Collects the provider's types; a name declared twice is an error.
+    pub(crate) fn new(provider: Arc<dyn Provider>) -> Result<Self, String> {
+        let provider_schema = provider.schema();
+        let mut registry = Registry {
+            provider_ty: provider_schema.value_type(),
+            provider_schema,
+            provider: Arc::clone(&provider),
+            resources: BTreeMap::new(),
+            data_sources: BTreeMap::new(),
+            ephemerals: BTreeMap::new(),
+            lists: BTreeMap::new(),
+            functions: BTreeMap::new(),
+        };
+        for resource in provider.resources() {
+            let schema = resource.schema();
+            let identity = resource.identity_schema();
+            let name = resource.type_name().to_owned();
+            let entry = ResourceEntry {
+                ty: schema.value_type(),
+                identity_ty: identity.as_ref().map(IdentitySchema::value_type),
+                schema,
+                identity,
+                resource,
+            };
+            insert_unique(&mut registry.resources, "resource type", &name, entry)?;
+        }
+        for item in provider.data_sources() {
+            let name = item.type_name().to_owned();
+            let schema = item.schema();
+            let entry = Entry {
+                ty: schema.value_type(),
+                schema,
+                item,
+            };
+            insert_unique(&mut registry.data_sources, "data source", &name, entry)?;
+        }
+        for item in provider.ephemeral_resources() {
+            let name = item.type_name().to_owned();
+            let schema = item.schema();
+            let entry = Entry {
+                ty: schema.value_type(),
+                schema,
+                item,
+            };
+            insert_unique(&mut registry.ephemerals, "ephemeral resource", &name, entry)?;
+        }
+        for item in provider.list_resources() {
+            let name = item.type_name().to_owned();
+            if registry
+                .resources
+                .get(&name)
+                .is_none_or(|r| r.identity.is_none())
+            {
+                return Err(format!(
+                    "list resource {name:?} needs a managed resource of the same name with an identity schema"
+                ));
+            }
+            let schema = item.schema();
+            let entry = Entry {
+                ty: schema.value_type(),
+                schema,
+                item,
+            };
+            insert_unique(&mut registry.lists, "list resource", &name, entry)?;
+        }
+        for function in provider.functions() {
+            let name = function.name().to_owned();
+            let signature = function.signature();
+            insert_unique(
+                &mut registry.functions,
+                "function",
+                &name,
+                (function, signature),
+            )?;
+        }
+        Ok(registry)
+    }
+
+    pub(crate) fn resource(&self, type_name: &str) -> Result<&ResourceEntry, Diagnostics> {
+        self.resources
+            .get(type_name)
+            .ok_or_else(|| unknown_type("resource type", type_name))
+    }
+}
+
+fn unknown_type(kind: &str, type_name: &str) -> Diagnostics {
+    Diagnostics::error(
+        format!("Unknown {kind}"),
+        format!(
+            "This provider has no {kind} named {type_name:?}. Check the type name, or upgrade the provider."
+        ),
+    )
+}
+
+/// A response plus the diagnostics (e.g. warnings) to send with it.
+pub(crate) struct Reply<R> {
+    pub response: R,
+    pub diagnostics: Diagnostics,
+}
+
+impl<R> Reply<R> {
+    pub(crate) fn new(response: R) -> Self {
+        Self {
+            response,
+            diagnostics: Diagnostics::new(),
+        }
+    }
+
+    pub(crate) fn with(response: R, diagnostics: Diagnostics) -> Self {
+        Self {
+            response,
+            diagnostics,
+        }
+    }
+}
+
+/// What an RPC body produces: a reply, or only diagnostics (the response is
+/// then the message's empty default).
+pub(crate) type Outcome<R> = Result<Reply<R>, Diagnostics>;
+
+/// A response message that carries diagnostics.
+pub(crate) trait WithDiagnostics: Default {
+    fn add_diagnostics(&mut self, diagnostics: Diagnostics);
+}
+
+macro_rules! with_diagnostics {
+    ($($module:ident :: $message:ident . $field:ident),* $(,)?) => {
+        $(impl WithDiagnostics for pb::$module::$message {
+            fn add_diagnostics(&mut self, diagnostics: Diagnostics) {
+                self.$field.extend(convert::diagnostics(diagnostics));
+            }
+        })*
+    };
+}
+
+with_diagnostics!(
+    get_metadata::Response.diagnostics,
+    get_provider_schema::Response.diagnostics,
+    validate_provider_config::Response.diagnostics,
+    validate_resource_config::Response.diagnostics,
+    validate_data_resource_config::Response.diagnostics,
+    upgrade_resource_state::Response.diagnostics,
+    get_resource_identity_schemas::Response.diagnostics,
+    upgrade_resource_identity::Response.diagnostics,
+    configure_provider::Response.diagnostics,
+    read_resource::Response.diagnostics,
+    plan_resource_change::Response.diagnostics,
+    apply_resource_change::Response.diagnostics,
+    import_resource_state::Response.diagnostics,
+    move_resource_state::Response.diagnostics,
+    read_data_source::Response.diagnostics,
+    generate_resource_config::Response.diagnostics,
+    validate_ephemeral_resource_config::Response.diagnostics,
+    open_ephemeral_resource::Response.diagnostics,
+    renew_ephemeral_resource::Response.diagnostics,
+    close_ephemeral_resource::Response.diagnostics,
+    validate_list_resource_config::Response.diagnostics,
+    get_functions::Response.diagnostics,
+    validate_state_store::Response.diagnostics,
+    configure_state_store::Response.diagnostics,
+    read_state_bytes::Response.diagnostics,
+    write_state_bytes::Response.diagnostics,
+    lock_state::Response.diagnostics,
+    unlock_state::Response.diagnostics,
+    get_states::Response.diagnostics,
+    delete_state::Response.diagnostics,
+    plan_action::Response.diagnostics,
+    validate_action_config::Response.diagnostics,
+);
+
+impl WithDiagnostics for pb::invoke_action::event::Completed {
+    fn add_diagnostics(&mut self, diagnostics: Diagnostics) {
+        self.diagnostics.extend(convert::diagnostics(diagnostics));
+    }
+}
+
+/// CallFunction has no diagnostics: errors become its `FunctionError`.
+impl WithDiagnostics for pb::call_function::Response {
+    fn add_diagnostics(&mut self, diagnostics: Diagnostics) {
+        let errors: Vec<String> = diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| {
+                if d.detail.is_empty() {
+                    d.summary.clone()
+                } else {
+                    format!("{}: {}", d.summary, d.detail)
+                }
+            })
+            .collect();
+        if !errors.is_empty() && self.error.is_none() {
+            self.error = Some(pb::FunctionError {
+                text: errors.join("\n"),
+                function_argument: None,
+            });
+        }
+    }
+}
+
+/// The events of one ListResource call, before they become a stream.
+#[derive(Default)]
+pub(crate) struct ListEvents {
+    pub events: Vec<pb::list_resource::Event>,
+}
+
+impl WithDiagnostics for ListEvents {
+    fn add_diagnostics(&mut self, diagnostics: Diagnostics) {
+        if !diagnostics.is_empty() {
+            self.events.push(pb::list_resource::Event {
+                diagnostic: convert::diagnostics(diagnostics),
+                ..Default::default()
+            });
+        }
+    }
+}
+
+/// The gRPC service object.
+pub(crate) struct ProviderService {
+    registry: Arc<Registry>,
+    /// From ConfigureProvider; handed to plan modifiers.
+    terraform_version: Mutex<String>,
+}
+
+impl ProviderService {
+    pub(crate) fn new(registry: Arc<Registry>) -> Self {
+        Self {
+            registry,
+            terraform_version: Mutex::new(String::new()),
+        }
+    }
+
+    /// The shared wrapper: runs an RPC body, turns failures (and panics) into
+    /// error diagnostics on the response, and logs the call without values.
+    pub(crate) async fn run<R, F>(&self, rpc: &'static str, type_name: &str, body: F) -> R
+    where
+        R: WithDiagnostics,
+        F: Future<Output = Outcome<R>>,
+    {
+        let started = Instant::now();
+        tracing::debug!(rpc, type_name, "received request");
+        let (mut response, diagnostics) = match AssertUnwindSafe(body).catch_unwind().await {
+            Ok(Ok(reply)) => (reply.response, reply.diagnostics),
+            Ok(Err(diagnostics)) => (R::default(), diagnostics),
+            Err(_) => (
+                R::default(),
+                Diagnostics::error(
+                    "Provider internal error",
+                    format!(
+                        "The provider crashed while handling {rpc} for {type_name:?}. This is a bug in the \
+                         provider; please report it with the steps that led here."
+                    ),
+                ),
+            ),
+        };
+        let errors = diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count();
+        let warnings = diagnostics.len() - errors;
+        let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        if errors > 0 {
+            tracing::warn!(
+                rpc,
+                type_name,
+                elapsed_ms,
+                errors,
+                warnings,
+                "request failed"
+            );
+        } else {
+            tracing::debug!(
+                rpc,
+                type_name,
+                elapsed_ms,
+                errors,
+                warnings,
+                "served request"
+            );
+        }
+        response.add_diagnostics(diagnostics);
+        response
+    }
+
+    fn client_info(&self, capabilities: Option<&pb::ClientCapabilities>) -> ClientInfo {
+        let version = self
+            .terraform_version
+            .lock()
+            .map(|v| v.clone())
+            .unwrap_or_default();
+        convert::client_info(&version, capabilities)
+    }
+}
+
+/// Decodes a value, naming what it was on failure.
+pub(crate) fn decode(
+    value: Option<&pb::DynamicValue>,
+    ty: &Type,
+    what: &str,
+) -> Result<Value, Diagnostics> {
+    wire::decode(value, ty)
+        .map_err(|e| codec_error(e, &format!("Invalid {what} received from Terraform")))
+}
+
+/// Encodes a value, naming what it was on failure.
+pub(crate) fn encode(
+    value: &Value,
+    ty: &Type,
+    what: &str,
+) -> Result<pb::DynamicValue, Diagnostics> {
+    wire::encode(value, ty)
+        .map_err(|e| codec_error(e, &format!("Provider produced an invalid {what}")))
+}
+
+pub(crate) fn codec_error(error: CodecError, summary: &str) -> Diagnostics {
+    Diagnostics::from(error.to_diagnostic(summary))
+}
