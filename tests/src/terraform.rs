@@ -111,13 +111,20 @@ impl Workdir {
         )
         .expect("write CLI config");
         let mut env = vec![
-            ("TF_CLI_CONFIG_FILE".to_string(), cli_config.display().to_string()),
+            (
+                "TF_CLI_CONFIG_FILE".to_string(),
+                cli_config.display().to_string(),
+            ),
             ("CHECKPOINT_DISABLE".to_string(), "1".to_string()),
             ("TF_IN_AUTOMATION".to_string(), "1".to_string()),
             ("TF_INPUT".to_string(), "0".to_string()),
         ];
         env.extend(target.provider_env());
-        Workdir { dir, terraform, env }
+        Workdir {
+            dir,
+            terraform,
+            env,
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -141,9 +148,21 @@ impl Workdir {
         self.env.push((key.to_string(), value.to_string()));
     }
 
+    /// Drops a variable set by `new` or `set_env` (e.g. a credential).
+    pub fn remove_env(&mut self, key: &str) {
+        self.env.retain(|(k, _)| k != key);
+    }
+
     /// Runs Terraform with `args`, whatever the outcome.
     pub fn run(&self, args: &[&str]) -> Run {
         let mut command = Command::new(&self.terraform);
+        // Only the settings this Workdir holds reach the provider, whatever
+        // the test runner's own environment has.
+        for (key, _) in std::env::vars_os() {
+            if key.to_string_lossy().starts_with("PROXMOX_VE_") {
+                command.env_remove(key);
+            }
+        }
         command
             .args(args)
             .current_dir(self.dir.path())
