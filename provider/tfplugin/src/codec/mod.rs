@@ -13,6 +13,7 @@
 //! Errors are [`CodecError`]s carrying the attribute path; they describe
 //! types and shapes, never values.
 
+mod attrs;
 mod conform;
 mod error;
 pub mod json;
