@@ -43,7 +43,10 @@ testacc: tools build
 	PVE_TEST_TARGET=real $(CARGO) test -p pve-e2e -- --test-threads=1
 
 bench: tools build
-	@echo "make bench: not yet implemented (issue #8)"; exit 1
+	$(CARGO) build -p pve-bench
+	mkdir -p target/bench
+	set -o pipefail; $(CARGO) bench -p pve-sim --bench throughput | tee target/bench/pve-sim-throughput.txt
+	BENCH_SIM_THROUGHPUT=target/bench/pve-sim-throughput.txt BENCH_OUTPUT=target/bench/report.md ./target/debug/pve-bench
 
 docs: build
 	$(CARGO) run --quiet -p terraform-provider-pve --bin gen-docs -- --root .

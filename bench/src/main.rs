@@ -1,0 +1,90 @@
+//! `make bench`: provider start-up and schema latency, then the 1,000-object
+//! apply / plan / destroy against pve-sim, without and with injected latency.
+//! Prints a Markdown report (and writes it to `BENCH_OUTPUT` when set).
+//!
+//! Sizes come from the environment so a quick run is easy:
+//! `BENCH_OBJECTS` (default 1000, split evenly over users, tokens, roles and
+//! ACLs), `BENCH_PARALLELISM` (10), `BENCH_LATENCY_MS` (20; 0 skips the
+//! latency run), `BENCH_STARTUP_RUNS` (20), `BENCH_SIM_THROUGHPUT` (a file
+//! holding `cargo bench -p pve-sim` output to include).
+
+mod procfs;
+mod report;
+mod scale;
+mod startup;
+
+use std::time::Duration;
+
+fn env_number(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(default)
+}
+
+fn main() {
+    if let Err(error) = run() {
+        eprintln!("pve-bench: {error}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> Result<(), String> {
+    let objects = env_number("BENCH_OBJECTS", 1000).max(4) as usize;
+    let parallelism = env_number("BENCH_PARALLELISM", 10).max(1) as usize;
+    let latency_ms = env_number("BENCH_LATENCY_MS", 20);
+    let startup_runs = env_number("BENCH_STARTUP_RUNS", 20).max(1) as usize;
+
+    let binary = pve_e2e::terraform::provider_dir().join("terraform-provider-pve");
+    eprintln!("pve-bench: provider start-up, {startup_runs} runs");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let mut samples = Vec::new();
+    for _ in 0..startup_runs {
+        samples.push(startup::sample(&runtime, &binary)?);
+    }
+    drop(runtime);
+
+    let per_type = objects / 4;
+    let mut scale_results = Vec::new();
+    eprintln!(
+        "pve-bench: {} objects, parallelism {parallelism}",
+        per_type * 4
+    );
+    scale_results.push(scale::run(scale::ScaleOptions {
+        per_type,
+        parallelism,
+        latency_ms: 0,
+    })?);
+    if latency_ms > 0 {
+        eprintln!("pve-bench: again with {latency_ms} ms of injected latency");
+        scale_results.push(scale::run(scale::ScaleOptions {
+            per_type,
+            parallelism,
+            latency_ms,
+        })?);
+    }
+
+    let throughput = std::env::var("BENCH_SIM_THROUGHPUT")
+        .ok()
+        .and_then(|path| std::fs::read_to_string(path).ok());
+    let text = report::render(&report::Inputs {
+        binary: &binary,
+        startup: &samples,
+        scale: &scale_results,
+        sim_throughput: throughput.as_deref(),
+    });
+    println!("{text}");
+    if let Ok(path) = std::env::var("BENCH_OUTPUT") {
+        std::fs::write(&path, &text).map_err(|e| format!("{path}: {e}"))?;
+        eprintln!("pve-bench: report written to {path}");
+    }
+    Ok(())
+}
+
+/// Seconds with millisecond precision, for tables.
+pub fn secs(d: Duration) -> String {
+    format!("{:.2} s", d.as_secs_f64())
+}
