@@ -8,6 +8,7 @@ pub mod data_sources;
 pub mod docs;
 pub mod ephemeral;
 pub mod functions;
+pub mod list;
 pub mod privileges;
 pub mod provider;
 pub mod resources;

@@ -8,12 +8,14 @@ use std::time::Duration;
 use async_trait::async_trait;
 use proxmox_client::{ApiToken, Client, Credentials, Secret, TlsVersion, UserId};
 use tfplugin::diag::{Diagnostic, Diagnostics};
-use tfplugin::provider::{ClientInfo, DataSource, EphemeralResource, Function, Provider, Resource};
+use tfplugin::provider::{
+    ClientInfo, DataSource, EphemeralResource, Function, ListResource, Provider, Resource,
+};
 use tfplugin::schema::{Attribute, Block, Schema};
 use tfplugin::value::{Type, Value};
 
 use crate::connection::{Connection, Pve};
-use crate::{data_sources, ephemeral, functions, resources};
+use crate::{data_sources, ephemeral, functions, list, resources};
 
 /// Each setting: its attribute, its environment variable, and whether it is secret.
 const SETTINGS: &[(&str, &str, bool)] = &[
@@ -175,6 +177,10 @@ impl Provider for PveProvider {
 
     fn functions(&self) -> Vec<Arc<dyn Function>> {
         functions::all()
+    }
+
+    fn list_resources(&self) -> Vec<Arc<dyn ListResource>> {
+        list::all(&self.pve)
     }
 }
 

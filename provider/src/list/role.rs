@@ -1,0 +1,91 @@
+//! `list "pve_role"`: custom roles; built-in roles only on request (they
+//! cannot be managed, so they are listed without state).
+
+use async_trait::async_trait;
+use tfplugin::diag::Diagnostics;
+use tfplugin::provider::{ListResource, ListResult};
+use tfplugin::schema::{Attribute, Block, Schema};
+use tfplugin::value::{Type, Value};
+
+use crate::connection::Pve;
+use crate::list::{Found, filter, results, text};
+use crate::privileges;
+use crate::resources::role::RoleResource;
+
+/// The `pve_role` list resource.
+#[derive(Debug)]
+pub struct RoleList {
+    pve: Pve,
+    resource: RoleResource,
+}
+
+impl RoleList {
+    pub fn new(pve: &Pve) -> Self {
+        RoleList {
+            pve: pve.clone(),
+            resource: RoleResource::new(pve),
+        }
+    }
+}
+
+#[async_trait]
+impl ListResource for RoleList {
+    fn type_name(&self) -> &str {
+        "pve_role"
+    }
+
+    fn schema(&self) -> Schema {
+        Schema::new(Block {
+            description: "Lists roles, sorted by role id: custom roles only, unless `include_builtin` is set.".into(),
+            attributes: vec![
+                filter("prefix", "Only roles whose id starts with this text."),
+                Attribute::optional("include_builtin", Type::Bool).description(
+                    "Also list PVE's built-in roles (`Administrator`, `PVEAuditor`, …). They cannot be managed or imported, so they never come with a resource state or generated configuration. Default false.",
+                ),
+            ],
+            ..Block::default()
+        })
+    }
+
+    async fn list(
+        &self,
+        config: &Value,
+        include_state: bool,
+        limit: i64,
+    ) -> Result<Vec<ListResult>, Diagnostics> {
+        let connection = self.pve.connection()?;
+        let mut roles = connection
+            .client()
+            .roles()
+            .list()
+            .await
+            .map_err(|error| connection.diagnose("list roles", &error))?;
+        roles.sort_by(|a, b| a.roleid.as_str().cmp(b.roleid.as_str()));
+        let prefix = text(config, "prefix").unwrap_or_default();
+        let with_builtin = config.get("include_builtin").as_bool().unwrap_or(false);
+        let (custom, builtin): (Vec<_>, Vec<_>) = roles
+            .into_iter()
+            .filter(|role| role.roleid.as_str().starts_with(&prefix))
+            .partition(|role| !role.special && !privileges::is_builtin_role_name(&role.roleid));
+        let found = |roles: Vec<proxmox_client::Role>| -> Vec<Found> {
+            roles
+                .into_iter()
+                .map(|role| Found {
+                    display_name: role.roleid.to_string(),
+                    identity: Value::object([("role_id", Value::string(role.roleid.as_str()))]),
+                })
+                .collect()
+        };
+        let mut listed = results(&self.resource, found(custom), include_state, limit).await?;
+        if with_builtin {
+            let room = usize::try_from(limit)
+                .ok()
+                .filter(|n| *n > 0)
+                .map_or(usize::MAX, |n| n.saturating_sub(listed.len()));
+            // Built-in roles are not importable: identity only.
+            let extra = results(&self.resource, found(builtin), false, i64::MAX).await?;
+            listed.extend(extra.into_iter().take(room));
+        }
+        Ok(listed)
+    }
+}

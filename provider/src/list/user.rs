@@ -1,0 +1,82 @@
+//! `list "pve_user"`: the users of the server, filtered by realm, state and
+//! name prefix. `root@pam` is never listed: it is not a user to adopt.
+
+use async_trait::async_trait;
+use proxmox_client::ListUsers;
+use tfplugin::diag::Diagnostics;
+use tfplugin::provider::{ListResource, ListResult};
+use tfplugin::schema::{Attribute, Block, Schema};
+use tfplugin::value::{Type, Value};
+
+use crate::connection::Pve;
+use crate::list::{Found, filter, results, text};
+use crate::resources::user::UserResource;
+
+/// The `pve_user` list resource.
+#[derive(Debug)]
+pub struct UserList {
+    pve: Pve,
+    resource: UserResource,
+}
+
+impl UserList {
+    pub fn new(pve: &Pve) -> Self {
+        UserList {
+            pve: pve.clone(),
+            resource: UserResource::new(pve),
+        }
+    }
+}
+
+#[async_trait]
+impl ListResource for UserList {
+    fn type_name(&self) -> &str {
+        "pve_user"
+    }
+
+    fn schema(&self) -> Schema {
+        Schema::new(Block {
+            description: "Lists the users of the server (never `root@pam`), sorted by user id. Every filter is optional.".into(),
+            attributes: vec![
+                filter("realm", "Only users of this realm, e.g. `pve` or `ldap`."),
+                Attribute::optional("enabled", Type::Bool)
+                    .description("Only enabled (`true`) or only disabled (`false`) users."),
+                filter("prefix", "Only users whose user id starts with this text, e.g. `ci-`."),
+            ],
+            ..Block::default()
+        })
+    }
+
+    async fn list(
+        &self,
+        config: &Value,
+        include_state: bool,
+        limit: i64,
+    ) -> Result<Vec<ListResult>, Diagnostics> {
+        let connection = self.pve.connection()?;
+        let request = ListUsers {
+            enabled: config.get("enabled").as_bool(),
+            full: false,
+        };
+        let mut users = connection
+            .client()
+            .users()
+            .list_with(&request)
+            .await
+            .map_err(|error| connection.diagnose("list users", &error))?;
+        users.sort_by(|a, b| a.userid.as_str().cmp(b.userid.as_str()));
+        let realm = text(config, "realm");
+        let prefix = text(config, "prefix").unwrap_or_default();
+        let found = users
+            .into_iter()
+            .filter(|user| user.userid.as_str() != "root@pam")
+            .filter(|user| realm.as_deref().is_none_or(|r| user.userid.realm() == r))
+            .filter(|user| user.userid.as_str().starts_with(&prefix))
+            .map(|user| Found {
+                display_name: user.userid.to_string(),
+                identity: Value::object([("user_id", Value::string(user.userid.as_str()))]),
+            })
+            .collect();
+        results(&self.resource, found, include_state, limit).await
+    }
+}
