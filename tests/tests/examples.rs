@@ -155,14 +155,23 @@ impl Applied {
 /// Applies `examples/<name>`, plans empty, runs `check`, destroys, and
 /// verifies the target is as it was before.
 fn run_scenario(name: &str, check: impl FnOnce(&Target, &Applied)) {
+    run_module(
+        name,
+        |workdir| copy_module(&repo_root().join("examples").join(name), workdir),
+        check,
+    );
+}
+
+/// [`run_scenario`] for any module that `write` puts into the workdir.
+fn run_module(name: &str, write: impl FnOnce(&Workdir), check: impl FnOnce(&Target, &Applied)) {
     let target = Target::start();
     if target.sim().is_none() {
-        eprintln!("skipped on a real host: examples/{name} uses fixed names that could collide");
+        eprintln!("skipped on a real host: {name} uses fixed names that could collide");
         return;
     }
     let before = inventory(&target);
     let workdir = Workdir::new(&target);
-    copy_module(&repo_root().join("examples").join(name), &workdir);
+    write(&workdir);
 
     let applied = workdir.apply();
     assert!(
@@ -319,4 +328,38 @@ fn pool_scoped_automation_applies_plans_empty_and_destroys() {
         assert_eq!(entries.len(), 2, "{entries:?}");
         assert!(entries.iter().all(|e| e.path == "/pool/k8s"), "{entries:?}");
     });
+}
+
+/// The HCL taste at the top of README.md works as written.
+#[test]
+fn readme_taste_applies_plans_empty_and_destroys() {
+    let path = repo_root().join("README.md");
+    let readme = std::fs::read_to_string(&path).expect("read README.md");
+    let start = readme
+        .find("```terraform\n")
+        .expect("README has a terraform block")
+        + 13;
+    let length = readme[start..].find("```").expect("the block ends");
+    let taste = &readme[start..start + length];
+    run_module(
+        "README.md",
+        |workdir| {
+            workdir.write("main.tf", taste);
+            workdir.write("zz_header.tf", HEADER);
+        },
+        |target, _| {
+            let entries = target
+                .block_on(target.client().acl().list())
+                .expect("list ACL");
+            let ours: Vec<_> = entries
+                .iter()
+                .filter(|e| e.roleid.as_str() == "AnsibleOperator" && e.path == "/vms")
+                .collect();
+            assert_eq!(
+                ours.len(),
+                2,
+                "one grant for the user, one for the token: {entries:?}"
+            );
+        },
+    );
 }
