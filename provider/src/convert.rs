@@ -61,6 +61,14 @@ pub fn expiration_from_api(epoch: i64, prior: Option<&str>) -> Option<String> {
     }
 }
 
+/// The current time as RFC 3339 in UTC, in whole seconds (the form every
+/// timestamp attribute of this provider uses).
+pub fn now_rfc3339() -> String {
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    // Any time after 1970 formats; the fallback only satisfies the type.
+    epoch_to_rfc3339(now).unwrap_or_else(|| "1970-01-01T00:00:01Z".into())
+}
+
 /// Reads an optional RFC 3339 attribute as PVE's `expire`: null is 0 (never).
 /// Errors point at the attribute.
 pub fn expiration_attr(value: &Value, name: &str) -> Result<i64, Diagnostics> {

@@ -1,18 +1,19 @@
 //! `pve_user_token`: an API token of a user, and its secret, shown once.
 
-use std::fmt;
-
 use async_trait::async_trait;
-use proxmox_client::{
-    CreateToken, CreatedToken, TokenId, TokenInfo, TokenName, UpdateToken, UserId,
-};
+use proxmox_client::{CreateToken, CreatedToken, TokenId, TokenName, UpdateToken, UserId};
 use tfplugin::diag::{Diagnostic, Diagnostics};
-use tfplugin::provider::{ImportRequest, Resource, ResourceState};
+use tfplugin::provider::{ImportRequest, PlanContext, Resource, ResourceState};
 use tfplugin::schema::{Attribute, Block, IdentityAttribute, IdentitySchema, Schema};
 use tfplugin::value::{Type, Value};
+use time::OffsetDateTime;
 
 use crate::connection::{Connection, Pve};
 use crate::convert::{self, check_known_string};
+
+mod model;
+
+use model::TokenModel;
 
 const TOKEN_EXAMPLE: &str = "ci@pve!deploy";
 
@@ -38,6 +39,7 @@ impl Resource for UserTokenResource {
     fn schema(&self) -> Schema {
         Schema::new(Block {
             description: "An API token of a Proxmox VE user (`/access/users/{userid}/token/{tokenid}`). PVE shows the secret only when the token is created: `value` holds it, ready to use as `PROXMOX_VE_API_TOKEN`. \
+Set `rotate_after` (and `lifecycle { create_before_destroy = true }`) to have Terraform replace the token on the first plan after it reaches that age, or `keepers` to replace it when other values change. \
 Import with the full token id: `terraform import pve_user_token.NAME ci@pve!deploy` (the secret cannot be read back, so an imported token has a null `value`)."
                 .into(),
             attributes: vec![
@@ -61,6 +63,14 @@ Import with the full token id: `terraform import pve_user_token.NAME ci@pve!depl
                 Attribute::computed("value", Type::String)
                     .description("The complete API token `NAME@REALM!TOKEN=SECRET`, ready for `PROXMOX_VE_API_TOKEN` or the provider's `api_token`. Known only to the apply that created the token and kept in state from then on (protect your state); in-place updates keep it. Null after `terraform import`, because PVE never shows a secret again: to get a usable value, replace the token (`terraform apply -replace=ADDRESS`).")
                     .sensitive()
+                    .use_state_for_unknown(),
+                Attribute::optional("rotate_after", Type::String)
+                    .description("Replace the token once it is this old: a duration such as `720h`, `30d`, `2w` or `1h30m` (units s, m, h, d, w), counted from `created_at`. Terraform has no clock of its own, so the replacement happens at the first plan/apply after that moment (schedule applies, e.g. a nightly CI job). Use `lifecycle { create_before_destroy = true }` so the new token exists before the old one is deleted. Changing it is in place. If `expiration_date` is set, keep the rotation before it: every replacement keeps the same fixed expiry."),
+                Attribute::optional("keepers", Type::Map(Box::new(Type::String)))
+                    .description("Arbitrary strings that replace the token (a new secret) whenever any of them changes, e.g. `{ rotation = \"2025-q3\" }` or the id of the system that consumes it.")
+                    .requires_replace(),
+                Attribute::computed("created_at", Type::String)
+                    .description("When the provider created the token, as an RFC 3339 timestamp in UTC; `rotate_after` counts from it. PVE does not record it, so for an imported token (or one created by an older provider version) it is the time Terraform first read it.")
                     .use_state_for_unknown(),
             ],
             ..Block::default()
@@ -86,6 +96,74 @@ Import with the full token id: `terraform import pve_user_token.NAME ci@pve!depl
 
     async fn validate(&self, config: &Value) -> Diagnostics {
         validate_config(config)
+    }
+
+    async fn modify_plan(&self, plan: &mut PlanContext<'_>) {
+        if plan.planned.is_null() {
+            return;
+        }
+        let now = OffsetDateTime::now_utc().unix_timestamp();
+        let created_at = if plan.prior.is_null() {
+            Some(now)
+        } else {
+            plan.prior
+                .get("created_at")
+                .as_str()
+                .and_then(|text| convert::rfc3339_to_epoch(text).ok())
+        };
+        let Some(created_at) = created_at else {
+            // Not yet read by this provider version (`-refresh=false`): the
+            // next refresh records it.
+            return;
+        };
+        let Some(rotate_after) = plan
+            .planned
+            .get("rotate_after")
+            .as_str()
+            .and_then(|text| convert::parse_duration(text).ok())
+        else {
+            return;
+        };
+        let expire = plan
+            .planned
+            .get("expiration_date")
+            .as_str()
+            .and_then(|text| convert::rfc3339_to_epoch(text).ok());
+        let token = format!(
+            "{}!{}",
+            plan.planned.get("user_id").as_str().unwrap_or("?"),
+            plan.planned.get("token_name").as_str().unwrap_or("?")
+        );
+        match rotation(created_at, rotate_after, expire, now) {
+            Rotation::NotYet => {}
+            Rotation::Due { due } if !plan.prior.is_null() => {
+                // A different planned created_at is what makes Terraform
+                // replace: it compares the attributes named in requires_replace.
+                plan.planned.set_attr("created_at", Value::Unknown);
+                plan.planned.set_attr("value", Value::Unknown);
+                plan.requires_replace.push("created_at".into());
+                plan.diagnostics.push(Diagnostic::warning(
+                    format!("API token '{token}' is due for rotation"),
+                    format!(
+                        "It was created at {}, and rotate_after makes it due at {}: this plan replaces it with a new token (a new secret). With `create_before_destroy`, the new token exists before the old one is deleted; consumers of `value` must pick up the new value.",
+                        epoch_text(created_at),
+                        epoch_text(due)
+                    ),
+                ));
+            }
+            Rotation::Due { .. } => {}
+            Rotation::ExpiresFirst { due, expire } => plan.diagnostics.push(
+                Diagnostic::warning(
+                    format!("API token '{token}' expires before it is rotated"),
+                    format!(
+                        "expiration_date ({}) comes before the rotation that rotate_after schedules ({}), so the token stops working in between, and its replacement would keep the same past expiry. Leave expiration_date unset and rely on rotate_after, or set it after the rotation.",
+                        epoch_text(expire),
+                        epoch_text(due)
+                    ),
+                )
+                .at_attribute("expiration_date"),
+            ),
+        }
     }
 
     async fn create(&self, planned: &Value, _config: &Value) -> Result<ResourceState, Diagnostics> {
@@ -126,6 +204,10 @@ Import with the full token id: `terraform import pve_user_token.NAME ci@pve!depl
             }
         };
         let value = format!("{}={}", created.id, created.secret.expose());
+        let model = TokenModel {
+            created_at: Some(convert::now_rfc3339()),
+            ..model
+        };
         // The secret exists only here: never fail from now on, or it is lost.
         let info = connection
             .client()
@@ -146,9 +228,12 @@ Import with the full token id: `terraform import pve_user_token.NAME ci@pve!depl
             .get(token.name())
             .await
         {
-            Ok(info) => Ok(Some(
-                TokenModel::from_api(&token, &info, &prior, prior.value.clone()).into_state(),
-            )),
+            Ok(info) => {
+                let mut read = TokenModel::from_api(&token, &info, &prior, prior.value.clone());
+                // Imported, or written by a provider version without it: from now.
+                read.created_at.get_or_insert_with(convert::now_rfc3339);
+                Ok(Some(read.into_state()))
+            }
             // A missing user reads as "no such user": the token is gone too.
             Err(error) if error.is_not_found() => Ok(None),
             Err(error)
@@ -197,7 +282,11 @@ Import with the full token id: `terraform import pve_user_token.NAME ci@pve!depl
                     connection.diagnose(&format!("read API token '{token}'"), &error)
                 })?,
         };
-        // The secret never changes in place.
+        // The secret and the creation time never change in place.
+        let after = TokenModel {
+            created_at: before.created_at.clone(),
+            ..after
+        };
         Ok(TokenModel::from_api(&token, &info, &after, before.value.clone()).into_state())
     }
 
@@ -240,7 +329,10 @@ Import with the full token id: `terraform import pve_user_token.NAME ci@pve!depl
                 return Err(connection.diagnose(&format!("read API token '{token}'"), &error));
             }
         };
-        let start = TokenModel::for_token(&token);
+        let start = TokenModel {
+            created_at: Some(convert::now_rfc3339()),
+            ..TokenModel::for_token(&token)
+        };
         Ok(vec![
             TokenModel::from_api(&token, &info, &start, None).into_state(),
         ])
@@ -347,7 +439,47 @@ fn validate_config(config: &Value) -> Diagnostics {
     check_known_string(config, "expiration_date", &mut diagnostics, |text| {
         convert::rfc3339_to_epoch(text).map(drop)
     });
+    check_known_string(config, "rotate_after", &mut diagnostics, |text| {
+        match convert::parse_duration(text)? {
+            0 => Err(
+                "a token cannot rotate after zero seconds; use a positive duration such as `30d`."
+                    .into(),
+            ),
+            _ => Ok(()),
+        }
+    });
     diagnostics
+}
+
+/// Where a token with `rotate_after` stands at `now` (epoch seconds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rotation {
+    NotYet,
+    /// `now` is at or past `due`: replace the token.
+    Due {
+        due: i64,
+    },
+    /// The fixed `expire` comes before the rotation at `due`.
+    ExpiresFirst {
+        due: i64,
+        expire: i64,
+    },
+}
+
+fn rotation(created_at: i64, rotate_after: i64, expire: Option<i64>, now: i64) -> Rotation {
+    let due = created_at.saturating_add(rotate_after);
+    if now >= due {
+        Rotation::Due { due }
+    } else {
+        match expire {
+            Some(expire) if expire < due => Rotation::ExpiresFirst { due, expire },
+            _ => Rotation::NotYet,
+        }
+    }
+}
+
+fn epoch_text(epoch: i64) -> String {
+    convert::epoch_to_rfc3339(epoch).unwrap_or_else(|| epoch.to_string())
 }
 
 fn parse_import_id(request: &ImportRequest) -> Result<TokenId, Diagnostics> {
@@ -373,135 +505,6 @@ fn parse_import_id(request: &ImportRequest) -> Result<TokenId, Diagnostics> {
     result.map_err(|error| Diagnostics::error("Invalid import id", format!("{error}. {hint}")))
 }
 
-/// The state of one `pve_user_token`.
-#[derive(Clone, PartialEq, Eq)]
-struct TokenModel {
-    user_id: String,
-    token_name: String,
-    comment: Option<String>,
-    expiration_date: Option<String>,
-    privileges_separation: bool,
-    /// `NAME@REALM!TOKEN=SECRET`; `None` when unknown (being created) or imported.
-    value: Option<String>,
-}
-
-// The value holds the secret: never print it.
-impl fmt::Debug for TokenModel {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TokenModel")
-            .field("user_id", &self.user_id)
-            .field("token_name", &self.token_name)
-            .field("comment", &self.comment)
-            .field("expiration_date", &self.expiration_date)
-            .field("privileges_separation", &self.privileges_separation)
-            .field("value", &self.value.as_ref().map(|_| "<redacted>"))
-            .finish()
-    }
-}
-
-impl TokenModel {
-    fn from_value(value: &Value) -> Result<Self, Diagnostics> {
-        Ok(TokenModel {
-            user_id: convert::required_string(value, "user_id")?,
-            token_name: convert::required_string(value, "token_name")?,
-            comment: convert::string(value, "comment")?,
-            expiration_date: convert::string(value, "expiration_date")?,
-            privileges_separation: convert::bool(value, "privileges_separation")?.unwrap_or(true),
-            value: value.get("value").as_str().map(str::to_string),
-        })
-    }
-
-    /// What an import starts from: only the id is known.
-    fn for_token(token: &TokenId) -> Self {
-        TokenModel {
-            user_id: token.user().to_string(),
-            token_name: token.name().to_string(),
-            comment: None,
-            expiration_date: None,
-            privileges_separation: true,
-            value: None,
-        }
-    }
-
-    /// The state for `info`, keeping the expiry spelling of `prior` and the given secret.
-    fn from_api(
-        token: &TokenId,
-        info: &TokenInfo,
-        prior: &TokenModel,
-        value: Option<String>,
-    ) -> Self {
-        TokenModel {
-            user_id: token.user().to_string(),
-            token_name: token.name().to_string(),
-            comment: info.comment.clone(),
-            expiration_date: convert::expiration_from_api(
-                info.expire,
-                prior.expiration_date.as_deref(),
-            ),
-            privileges_separation: info.privsep,
-            value,
-        }
-    }
-
-    fn token_id(&self) -> Result<TokenId, Diagnostics> {
-        let user: UserId = convert::parse_id(&self.user_id, "user_id", "ci@pve")?;
-        let name: TokenName = convert::parse_id(&self.token_name, "token_name", "deploy")?;
-        Ok(user.token(&name))
-    }
-
-    fn expire(&self) -> Result<i64, Diagnostics> {
-        match &self.expiration_date {
-            None => Ok(0),
-            Some(text) => convert::rfc3339_to_epoch(text)
-                .map_err(|detail| Diagnostics::from(convert::invalid("expiration_date", detail))),
-        }
-    }
-
-    /// Only what changed from `before`. An empty comment removes the
-    /// comment on every PVE version (`delete=comment` needs 9.0.4).
-    fn update_request(&self, before: &TokenModel) -> Result<UpdateToken, Diagnostics> {
-        let expire = self.expire()?;
-        Ok(UpdateToken {
-            comment: (self.comment != before.comment)
-                .then(|| self.comment.clone().unwrap_or_default()),
-            expire: (before.expire().ok() != Some(expire)).then_some(expire),
-            privsep: (self.privileges_separation != before.privileges_separation)
-                .then_some(self.privileges_separation),
-            clear_comment: false,
-        })
-    }
-
-    fn to_value(&self) -> Value {
-        let id = format!("{}!{}", self.user_id, self.token_name);
-        Value::object([
-            ("user_id", Value::string(&self.user_id)),
-            ("token_name", Value::string(&self.token_name)),
-            ("comment", convert::opt_string(self.comment.clone())),
-            (
-                "expiration_date",
-                convert::opt_string(self.expiration_date.clone()),
-            ),
-            (
-                "privileges_separation",
-                Value::Bool(self.privileges_separation),
-            ),
-            ("id", Value::String(id)),
-            ("value", convert::opt_string(self.value.clone())),
-        ])
-    }
-
-    fn into_state(self) -> ResourceState {
-        ResourceState {
-            state: self.to_value(),
-            identity: Some(Value::object([
-                ("user_id", Value::string(&self.user_id)),
-                ("token_name", Value::string(&self.token_name)),
-            ])),
-            private: Vec::new(),
-        }
-    }
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -509,64 +512,6 @@ mod tests {
 
     fn token() -> TokenId {
         TOKEN_EXAMPLE.parse().unwrap()
-    }
-
-    fn model() -> TokenModel {
-        TokenModel {
-            comment: Some("deploys".into()),
-            expiration_date: Some("2030-01-01T00:00:00Z".into()),
-            value: Some("ci@pve!deploy=0e1f2a3b-secret".into()),
-            ..TokenModel::for_token(&token())
-        }
-    }
-
-    fn info(json: serde_json::Value) -> TokenInfo {
-        serde_json::from_value(json).unwrap()
-    }
-
-    #[test]
-    fn state_round_trips_and_derives_the_id() {
-        let state = model().into_state();
-        assert_eq!(state.state.get("id").as_str(), Some("ci@pve!deploy"));
-        assert_eq!(TokenModel::from_value(&state.state).unwrap(), model());
-        let identity = state.identity.unwrap();
-        assert_eq!(identity.get("token_name").as_str(), Some("deploy"));
-    }
-
-    #[test]
-    fn planned_unknown_value_reads_as_none() {
-        let mut planned = model().to_value();
-        planned.set_attr("value", Value::Unknown);
-        planned.set_attr("id", Value::Unknown);
-        assert_eq!(TokenModel::from_value(&planned).unwrap().value, None);
-    }
-
-    #[test]
-    fn read_maps_api_fields_and_keeps_the_secret() {
-        let found = info(serde_json::json!({"tokenid": "deploy", "privsep": "0", "expire": 0}));
-        let read = TokenModel::from_api(&token(), &found, &model(), model().value);
-        assert_eq!(read.comment, None);
-        assert_eq!(read.expiration_date, None, "0 is never, not 1970");
-        assert!(!read.privileges_separation);
-        assert_eq!(read.value, model().value);
-    }
-
-    #[test]
-    fn update_sends_only_changes() {
-        let before = model();
-        let mut after = model();
-        after.comment = None;
-        after.privileges_separation = false;
-        let request = after.update_request(&before).unwrap();
-        assert_eq!(request.comment.as_deref(), Some(""));
-        assert_eq!(request.privsep, Some(false));
-        assert_eq!(request.expire, None);
-        assert_eq!(
-            model().update_request(&before).unwrap(),
-            UpdateToken::default()
-        );
-        after.expiration_date = None;
-        assert_eq!(after.update_request(&before).unwrap().expire, Some(0));
     }
 
     #[test]
@@ -617,7 +562,55 @@ mod tests {
     }
 
     #[test]
-    fn debug_hides_the_secret() {
-        assert!(!format!("{:?}", model()).contains("secret"));
+    fn rotation_is_due_at_created_at_plus_rotate_after() {
+        let day = 86_400;
+        assert_eq!(rotation(1_000, 30 * day, None, 1_000), Rotation::NotYet);
+        assert_eq!(
+            rotation(1_000, 30 * day, None, 1_000 + 30 * day - 1),
+            Rotation::NotYet
+        );
+        assert_eq!(
+            rotation(1_000, 30 * day, None, 1_000 + 30 * day),
+            Rotation::Due {
+                due: 1_000 + 30 * day
+            }
+        );
+        assert_eq!(
+            rotation(1_000, 30 * day, Some(1_000 + day), 1_000),
+            Rotation::ExpiresFirst {
+                due: 1_000 + 30 * day,
+                expire: 1_000 + day
+            }
+        );
+        assert_eq!(
+            rotation(1_000, day, Some(1_000 + 30 * day), 1_000),
+            Rotation::NotYet
+        );
+        assert_eq!(
+            rotation(i64::MAX - 1, i64::MAX, None, 0),
+            Rotation::NotYet,
+            "no overflow"
+        );
+    }
+
+    #[test]
+    fn rotate_after_must_be_a_positive_duration() {
+        let config = |text: &str| {
+            Value::object([
+                ("user_id", Value::from("ci@pve")),
+                ("token_name", Value::from("deploy")),
+                ("rotate_after", Value::from(text)),
+            ])
+        };
+        assert!(validate_config(&config("30d")).is_empty());
+        assert!(validate_config(&config("1h30m")).is_empty());
+        for bad in ["0s", "30", "thirty days", ""] {
+            let diagnostics = validate_config(&config(bad));
+            let at: Vec<String> = diagnostics
+                .iter()
+                .filter_map(|d| d.attribute.as_ref().map(ToString::to_string))
+                .collect();
+            assert_eq!(at, ["rotate_after"], "{bad:?}");
+        }
     }
 }

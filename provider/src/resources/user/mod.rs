@@ -1,10 +1,7 @@
 //! `pve_user`: a Proxmox VE user, its profile, expiry and group membership.
 
-use std::collections::BTreeSet;
-use std::fmt;
-
 use async_trait::async_trait;
-use proxmox_client::{ChangePassword, CreateUser, GroupId, Secret, UpdateUser, User, UserId};
+use proxmox_client::{ChangePassword, GroupId, Secret, UpdateUser, UserId};
 use tfplugin::diag::{Diagnostic, Diagnostics};
 use tfplugin::provider::{ImportRequest, Resource, ResourceState};
 use tfplugin::schema::{Attribute, Block, IdentityAttribute, IdentitySchema, Schema};
@@ -12,6 +9,10 @@ use tfplugin::value::{Type, Value};
 
 use crate::connection::{Connection, Pve};
 use crate::convert::{self, check_known_string, max_length};
+
+mod model;
+
+use model::UserModel;
 
 const USER_EXAMPLE: &str = "ci@pve";
 
@@ -68,10 +69,23 @@ Import with the user id: `terraform import pve_user.NAME ci@pve`."
                     .sensitive(),
                 Attribute::optional("password", Type::String)
                     .description(
-                        "The password (8–64 characters) for realms that store passwords (`pve`, `pam`). Sent on create; a later change is applied with `PUT /access/password`, which PVE accepts only from a ticket login (provider `username` + `password`), not an API token. \
-The password is never read back: Terraform keeps the configured value in state (it is sensitive, but protect your state), an out-of-band change is not detected, and unsetting it leaves the password as it is. After `terraform import` the next apply sets a configured password.",
+                        "The password (8–64 characters) for realms that store passwords (`pve`, `pam`). Prefer `password_wo` (Terraform 1.11 or later), which keeps the password out of plan and state. \
+Sent on create; a later change is applied with `PUT /access/password`, which PVE accepts only from a ticket login (provider `username` + `password`), not an API token. \
+The password is never read back: Terraform keeps the configured value in state (it is sensitive, but protect your state), an out-of-band change is not detected, and unsetting it leaves the password as it is. After `terraform import` the next apply sets a configured password. Conflicts with `password_wo`.",
                     )
                     .sensitive(),
+                Attribute::optional("password_wo", Type::String)
+                    .description(
+                        "The password (8–64 characters), write-only: Terraform sends it to the provider but never stores it in the plan or the state (Terraform 1.11 or later; older clients get an error). \
+Sent when the user is created, and again whenever `password_wo_version` changes, so bump the version to apply a new password (a changed `password_wo` alone plans nothing, since Terraform keeps no copy to compare with). \
+Changes after create use `PUT /access/password`, which needs a ticket login (provider `username` + `password`). Conflicts with `password`; recommended over it.",
+                    )
+                    .sensitive()
+                    .write_only(),
+                Attribute::optional("password_wo_version", Type::Number)
+                    .description(
+                        "Any whole number; changing it sends `password_wo` to PVE again (in place). Only meaningful with `password_wo`. Null after `terraform import`, so setting it then sends the configured password once.",
+                    ),
             ],
             ..Block::default()
         })
@@ -94,11 +108,11 @@ The password is never read back: Terraform keeps the configured value in state (
         validate_config(config)
     }
 
-    async fn create(&self, planned: &Value, _config: &Value) -> Result<ResourceState, Diagnostics> {
+    async fn create(&self, planned: &Value, config: &Value) -> Result<ResourceState, Diagnostics> {
         let model = UserModel::from_value(planned)?;
         let user = model.user()?;
         let connection = self.pve.connection()?;
-        let request = model.create_request()?;
+        let request = model.create_request(write_only_password(config)?)?;
         let (id, body) = (user.clone(), request.clone());
         match connection
             .write(|client| async move { client.users().create(&id, &body).await })
@@ -154,7 +168,7 @@ The password is never read back: Terraform keeps the configured value in state (
         &self,
         prior: &ResourceState,
         planned: &Value,
-        _config: &Value,
+        config: &Value,
     ) -> Result<ResourceState, Diagnostics> {
         let before = UserModel::from_value(&prior.state)?;
         let after = UserModel::from_value(planned)?;
@@ -168,13 +182,29 @@ The password is never read back: Terraform keeps the configured value in state (
                 .await
                 .map_err(|error| connection.diagnose(&format!("update user '{user}'"), &error))?;
         }
-        if let Some(password) = after
+        let new_password = if let Some(password) = after
             .password
             .as_ref()
             .filter(|p| before.password.as_ref() != Some(*p))
         {
+            Some(Secret::new(password.clone()))
+        } else if after.password_wo_version.is_some()
+            && after.password_wo_version != before.password_wo_version
+        {
+            // The version was bumped: this is the one moment the write-only
+            // password is sent again.
+            Some(write_only_password(config)?.ok_or_else(|| {
+                Diagnostics::from(convert::invalid(
+                    "password_wo",
+                    "`password_wo_version` changed but `password_wo` is not set: set `password_wo` to the new password, or leave `password_wo_version` as it was.",
+                ))
+            })?)
+        } else {
+            None
+        };
+        if let Some(password) = new_password {
             let change = ChangePassword {
-                password: Secret::new(password.clone()),
+                password,
                 confirmation_password: None,
             };
             let id = user.clone();
@@ -266,15 +296,22 @@ fn validate_config(config: &Value) -> Diagnostics {
             Ok(())
         }
     });
-    check_known_string(config, "password", &mut diagnostics, |text| {
-        // Count characters as PVE does, and never echo the password.
-        let length = text.chars().count();
-        if (8..=64).contains(&length) {
-            Ok(())
-        } else {
-            Err(format!("PVE requires 8 to 64 characters (got {length})."))
-        }
-    });
+    for name in ["password", "password_wo"] {
+        check_known_string(config, name, &mut diagnostics, password_length);
+    }
+    // Unknown counts as set: the two would both reach PVE.
+    if !config.get("password").is_null() && !config.get("password_wo").is_null() {
+        diagnostics.push(convert::invalid(
+            "password_wo",
+            "`password` and `password_wo` both set the user's password: keep only one. Prefer `password_wo` (with `password_wo_version`), which never stores the password in plan or state.",
+        ));
+    }
+    if !config.get("password_wo_version").is_null() && config.get("password_wo").is_null() {
+        diagnostics.push(convert::invalid(
+            "password_wo_version",
+            "`password_wo_version` only says when to send `password_wo` again, and `password_wo` is not set: set `password_wo`, or remove `password_wo_version`.",
+        ));
+    }
     if let Some(groups) = config.get("groups").elements() {
         for group in groups.iter().filter_map(Value::as_str) {
             if let Err(error) = convert::parse_id::<GroupId>(group, "groups", "ops") {
@@ -283,6 +320,22 @@ fn validate_config(config: &Value) -> Diagnostics {
         }
     }
     diagnostics
+}
+
+/// PVE's password length rule, counted in characters as PVE does. The
+/// error never echoes the password.
+fn password_length(text: &str) -> Result<(), String> {
+    let length = text.chars().count();
+    if (8..=64).contains(&length) {
+        Ok(())
+    } else {
+        Err(format!("PVE requires 8 to 64 characters (got {length})."))
+    }
+}
+
+/// `password_wo` from the configuration (the plan and state never hold it).
+fn write_only_password(config: &Value) -> Result<Option<Secret>, Diagnostics> {
+    Ok(convert::string(config, "password_wo")?.map(Secret::new))
 }
 
 /// PVE's `email-opt` rule (reference §3): `local@domain`, dot-separated non-empty parts.
@@ -351,300 +404,10 @@ fn password_diagnostic(
     connection.diagnose(&format!("change the password of '{user}'"), error)
 }
 
-/// The state of one `pve_user`.
-#[derive(Clone, PartialEq, Eq)]
-struct UserModel {
-    user_id: String,
-    comment: Option<String>,
-    email: Option<String>,
-    first_name: Option<String>,
-    last_name: Option<String>,
-    enabled: bool,
-    expiration_date: Option<String>,
-    /// `None` while unknown (planned from an unset attribute).
-    groups: Option<BTreeSet<String>>,
-    keys: Option<String>,
-    password: Option<String>,
-}
-
-// Keys and password are secrets: never print them.
-impl fmt::Debug for UserModel {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("UserModel")
-            .field("user_id", &self.user_id)
-            .field("enabled", &self.enabled)
-            .field("expiration_date", &self.expiration_date)
-            .field("groups", &self.groups)
-            .field("keys", &self.keys.as_ref().map(|_| "<redacted>"))
-            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
-            .finish_non_exhaustive()
-    }
-}
-
-impl UserModel {
-    fn from_value(value: &Value) -> Result<Self, Diagnostics> {
-        let groups = if value.get("groups").is_unknown() {
-            None
-        } else {
-            Some(
-                convert::strings(value, "groups")?
-                    .unwrap_or_default()
-                    .into_iter()
-                    .collect(),
-            )
-        };
-        Ok(UserModel {
-            user_id: convert::required_string(value, "user_id")?,
-            comment: convert::string(value, "comment")?,
-            email: convert::string(value, "email")?,
-            first_name: convert::string(value, "first_name")?,
-            last_name: convert::string(value, "last_name")?,
-            enabled: convert::bool(value, "enabled")?.unwrap_or(true),
-            expiration_date: convert::string(value, "expiration_date")?,
-            groups,
-            keys: convert::string(value, "keys")?,
-            password: convert::string(value, "password")?,
-        })
-    }
-
-    /// What an import starts from: only the id is known.
-    fn imported(user: &UserId) -> Self {
-        UserModel {
-            user_id: user.to_string(),
-            comment: None,
-            email: None,
-            first_name: None,
-            last_name: None,
-            enabled: true,
-            expiration_date: None,
-            groups: None,
-            keys: None,
-            password: None,
-        }
-    }
-
-    /// The state for `found`, keeping from `prior` what PVE does not report
-    /// (the password) or reports differently (the spelling of the expiry,
-    /// the TFA marker in `keys`).
-    fn from_api(found: &User, prior: &UserModel) -> Self {
-        let keys = match found.keys.as_ref().map(Secret::expose) {
-            // `x` marks "has entries in the TFA config", not a configured key.
-            Some("x") if prior.keys.is_none() => None,
-            Some(keys) => Some(keys.to_string()),
-            None => None,
-        };
-        UserModel {
-            user_id: found.userid.to_string(),
-            comment: found.comment.clone(),
-            email: found.email.clone(),
-            first_name: found.firstname.clone(),
-            last_name: found.lastname.clone(),
-            enabled: found.enable,
-            expiration_date: convert::expiration_from_api(
-                found.expire,
-                prior.expiration_date.as_deref(),
-            ),
-            groups: Some(found.groups.iter().map(ToString::to_string).collect()),
-            keys,
-            password: prior.password.clone(),
-        }
-    }
-
-    fn user(&self) -> Result<UserId, Diagnostics> {
-        convert::parse_id(&self.user_id, "user_id", USER_EXAMPLE).map_err(Diagnostics::from)
-    }
-
-    fn expire(&self) -> Result<i64, Diagnostics> {
-        match &self.expiration_date {
-            None => Ok(0),
-            Some(text) => convert::rfc3339_to_epoch(text)
-                .map_err(|detail| Diagnostics::from(convert::invalid("expiration_date", detail))),
-        }
-    }
-
-    fn group_ids(&self) -> Result<Option<Vec<GroupId>>, Diagnostics> {
-        let Some(groups) = &self.groups else {
-            return Ok(None);
-        };
-        groups
-            .iter()
-            .map(|group| convert::parse_id(group, "groups", "ops").map_err(Diagnostics::from))
-            .collect::<Result<Vec<_>, _>>()
-            .map(Some)
-    }
-
-    fn create_request(&self) -> Result<CreateUser, Diagnostics> {
-        let expire = self.expire()?;
-        Ok(CreateUser {
-            password: self.password.clone().map(Secret::new),
-            enable: Some(self.enabled),
-            expire: (expire > 0).then_some(expire),
-            firstname: self.first_name.clone(),
-            lastname: self.last_name.clone(),
-            email: self.email.clone(),
-            comment: self.comment.clone(),
-            keys: self.keys.clone().map(Secret::new),
-            groups: self.group_ids()?.unwrap_or_default(),
-        })
-    }
-
-    /// Only what changed from `before`; `""` clears a text field in PVE.
-    fn update_request(&self, before: &UserModel) -> Result<UpdateUser, Diagnostics> {
-        fn changed(after: &Option<String>, before: &Option<String>) -> Option<String> {
-            (after != before).then(|| after.clone().unwrap_or_default())
-        }
-        let expire = self.expire()?;
-        let groups = match (&self.groups, &before.groups) {
-            (Some(after), Some(prior)) if after == prior => None,
-            (Some(_), _) => self.group_ids()?,
-            (None, _) => None,
-        };
-        Ok(UpdateUser {
-            enable: (self.enabled != before.enabled).then_some(self.enabled),
-            expire: (before.expire().ok() != Some(expire)).then_some(expire),
-            firstname: changed(&self.first_name, &before.first_name),
-            lastname: changed(&self.last_name, &before.last_name),
-            email: changed(&self.email, &before.email),
-            comment: changed(&self.comment, &before.comment),
-            keys: changed(&self.keys, &before.keys).map(Secret::new),
-            groups,
-            append: false,
-        })
-    }
-
-    /// Whether `found` is the user this model would create (after an interrupted create).
-    fn matches(&self, found: &User) -> bool {
-        let read = UserModel::from_api(found, self);
-        read.comment == self.comment
-            && read.email == self.email
-            && read.first_name == self.first_name
-            && read.last_name == self.last_name
-            && read.enabled == self.enabled
-            && read.expiration_date == self.expiration_date
-            && self
-                .groups
-                .as_ref()
-                .is_none_or(|groups| read.groups.as_ref() == Some(groups))
-    }
-
-    fn to_value(&self) -> Value {
-        Value::object([
-            ("user_id", Value::string(&self.user_id)),
-            ("comment", convert::opt_string(self.comment.clone())),
-            ("email", convert::opt_string(self.email.clone())),
-            ("first_name", convert::opt_string(self.first_name.clone())),
-            ("last_name", convert::opt_string(self.last_name.clone())),
-            ("enabled", Value::Bool(self.enabled)),
-            (
-                "expiration_date",
-                convert::opt_string(self.expiration_date.clone()),
-            ),
-            (
-                "groups",
-                self.groups.as_ref().map_or(Value::Unknown, |groups| {
-                    Value::set_of_strings(groups.iter().cloned())
-                }),
-            ),
-            ("keys", convert::opt_string(self.keys.clone())),
-            ("password", convert::opt_string(self.password.clone())),
-        ])
-    }
-
-    fn into_state(self) -> ResourceState {
-        ResourceState {
-            state: self.to_value(),
-            identity: Some(Value::object([("user_id", Value::string(&self.user_id))])),
-            private: Vec::new(),
-        }
-    }
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-
-    fn api_user(json: serde_json::Value) -> User {
-        serde_json::from_value(json).unwrap()
-    }
-
-    fn planned() -> UserModel {
-        UserModel {
-            comment: Some("CI".into()),
-            enabled: true,
-            expiration_date: Some("2030-01-01T01:00:00+01:00".into()),
-            groups: Some(BTreeSet::from(["ops".to_string()])),
-            password: Some("correct horse".into()),
-            ..UserModel::imported(&"ci@pve".parse().unwrap())
-        }
-    }
-
-    #[test]
-    fn state_round_trips_through_value() {
-        let model = planned();
-        assert_eq!(UserModel::from_value(&model.to_value()).unwrap(), model);
-        let identity = model.clone().into_state().identity.unwrap();
-        assert_eq!(identity.get("user_id").as_str(), Some("ci@pve"));
-    }
-
-    #[test]
-    fn unknown_groups_are_not_sent_on_create() {
-        let mut value = planned().to_value();
-        value.set_attr("groups", Value::Unknown);
-        let model = UserModel::from_value(&value).unwrap();
-        assert_eq!(model.groups, None);
-        assert!(model.create_request().unwrap().groups.is_empty());
-    }
-
-    #[test]
-    fn read_keeps_password_and_expiry_spelling_and_maps_never_to_null() {
-        let found = api_user(serde_json::json!({
-            "userid": "ci@pve", "enable": 1, "expire": 1_893_456_000, "comment": "CI",
-            "groups": ["ops"], "keys": "x"
-        }));
-        let read = UserModel::from_api(&found, &planned());
-        assert_eq!(read.password.as_deref(), Some("correct horse"));
-        assert_eq!(
-            read.expiration_date.as_deref(),
-            Some("2030-01-01T01:00:00+01:00")
-        );
-        assert_eq!(read.keys, None, "the TFA marker is not a configured key");
-        assert!(planned().matches(&found));
-
-        let never = api_user(serde_json::json!({"userid": "ci@pve", "expire": 0}));
-        let read = UserModel::from_api(&never, &planned());
-        assert_eq!(read.expiration_date, None);
-        assert_eq!(read.groups, Some(BTreeSet::new()));
-        assert!(!planned().matches(&never));
-    }
-
-    #[test]
-    fn update_sends_only_changes_and_clears_with_empty_text() {
-        let before = planned();
-        let mut after = planned();
-        after.comment = None;
-        after.email = Some("ci@example.com".into());
-        after.groups = Some(BTreeSet::new());
-        let request = after.update_request(&before).unwrap();
-        assert_eq!(request.comment.as_deref(), Some(""));
-        assert_eq!(request.email.as_deref(), Some("ci@example.com"));
-        assert_eq!(
-            request.groups,
-            Some(vec![]),
-            "an empty set clears membership"
-        );
-        assert!(!request.append, "membership is replaced, never appended");
-        assert_eq!(request.enable, None);
-        assert_eq!(request.expire, None);
-
-        let mut never = planned();
-        never.expiration_date = None;
-        assert_eq!(never.update_request(&before).unwrap().expire, Some(0));
-        assert_eq!(
-            planned().update_request(&before).unwrap(),
-            UpdateUser::default()
-        );
-    }
 
     #[test]
     fn validation_names_the_attribute_and_the_fix() {
@@ -722,8 +485,47 @@ mod tests {
     }
 
     #[test]
-    fn debug_hides_secrets() {
-        let text = format!("{:?}", planned());
-        assert!(!text.contains("correct horse"));
+    fn write_only_password_conflicts_and_versions() {
+        let both = Value::object([
+            ("user_id", Value::from("ci@pve")),
+            ("password", Value::from("first password")),
+            ("password_wo", Value::Unknown),
+        ]);
+        let diagnostics = validate_config(&both);
+        assert_eq!(diagnostics.iter().count(), 1);
+        let conflict = diagnostics.iter().next().unwrap();
+        assert!(conflict.detail.contains("`password` and `password_wo`"));
+        assert_eq!(
+            conflict.attribute.as_ref().map(ToString::to_string),
+            Some("password_wo".into())
+        );
+        assert!(!conflict.detail.contains("first password"));
+
+        let lonely_version = Value::object([
+            ("user_id", Value::from("ci@pve")),
+            ("password_wo_version", Value::number(1)),
+        ]);
+        let at: Vec<String> = validate_config(&lonely_version)
+            .iter()
+            .filter_map(|d| d.attribute.as_ref().map(ToString::to_string))
+            .collect();
+        assert_eq!(at, ["password_wo_version"]);
+
+        let short = Value::object([
+            ("user_id", Value::from("ci@pve")),
+            ("password_wo", Value::from("tiny")),
+            ("password_wo_version", Value::number(1)),
+        ]);
+        let diagnostics = validate_config(&short);
+        assert_eq!(diagnostics.iter().count(), 1);
+        assert!(diagnostics.iter().all(|d| !d.detail.contains("tiny")));
+
+        let good = short.with_attr("password_wo", "long enough secret");
+        assert!(validate_config(&good).is_empty());
+        assert_eq!(
+            write_only_password(&good).unwrap().unwrap().expose(),
+            "long enough secret"
+        );
+        assert!(write_only_password(&lonely_version).unwrap().is_none());
     }
 }
