@@ -89,11 +89,16 @@ Import id: `<path>|<role_id>|<user|group|token>:<principal id>`, e.g. `terraform
 
     async fn validate(&self, config: &Value) -> Diagnostics {
         let mut diagnostics = Diagnostics::new();
+        // A principal chosen by an expression may be unknown until apply:
+        // only known values count, and "none set" waits until all are known.
         let set: Vec<&str> = PRINCIPALS
             .into_iter()
-            .filter(|name| !config.get(name).is_null())
+            .filter(|name| !config.get(name).is_null_or_unknown())
             .collect();
-        if set.len() != 1 {
+        let any_unknown = PRINCIPALS
+            .into_iter()
+            .any(|name| config.get(name).is_unknown());
+        if set.len() > 1 || (set.is_empty() && !any_unknown) {
             let detail = if set.is_empty() {
                 "Set exactly one of `user_id`, `group_id` or `token_id`: the user, group or API token that receives the role. None is set.".to_string()
             } else {
@@ -545,7 +550,7 @@ mod tests {
         let two = resource
             .validate(&base(&[
                 ("user_id", Value::string("a@pve")),
-                ("token_id", Value::Unknown),
+                ("token_id", Value::string("a@pve!ci")),
             ]))
             .await;
         assert!(
@@ -553,6 +558,18 @@ mod tests {
             "{:?}",
             two
         );
+        // `cond ? v : null` is unknown until apply: it may well end up null.
+        let chosen_later = resource
+            .validate(&base(&[
+                ("user_id", Value::string("a@pve")),
+                ("token_id", Value::Unknown),
+            ]))
+            .await;
+        assert!(chosen_later.is_empty(), "{chosen_later:?}");
+        let all_unknown = resource
+            .validate(&base(&[("group_id", Value::Unknown)]))
+            .await;
+        assert!(all_unknown.is_empty(), "{all_unknown:?}");
         let ok = resource
             .validate(&base(&[("group_id", Value::string("ops"))]))
             .await;
