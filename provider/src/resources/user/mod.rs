@@ -296,13 +296,17 @@ fn validate_config(config: &Value) -> Diagnostics {
             Ok(())
         }
     });
+    // Password diagnostics name the attribute but carry no attribute path:
+    // with one, Terraform prints the configuration line, password included.
     for name in ["password", "password_wo"] {
-        check_known_string(config, name, &mut diagnostics, password_length);
+        if let Some(Err(detail)) = config.get(name).as_str().map(password_length) {
+            diagnostics.push(Diagnostic::error(format!("Invalid {name}"), detail));
+        }
     }
     // Unknown counts as set: the two would both reach PVE.
     if !config.get("password").is_null() && !config.get("password_wo").is_null() {
-        diagnostics.push(convert::invalid(
-            "password_wo",
+        diagnostics.push(Diagnostic::error(
+            "Conflicting attributes: password and password_wo",
             "`password` and `password_wo` both set the user's password: keep only one. Prefer `password_wo` (with `password_wo_version`), which never stores the password in plan or state.",
         ));
     }
@@ -438,7 +442,7 @@ mod tests {
                 "email",
                 "expiration_date",
                 "keys",
-                "password",
+                "", // password: named in the summary, no path (see validate_config)
                 "groups"
             ]
         );
@@ -495,9 +499,9 @@ mod tests {
         assert_eq!(diagnostics.iter().count(), 1);
         let conflict = diagnostics.iter().next().unwrap();
         assert!(conflict.detail.contains("`password` and `password_wo`"));
-        assert_eq!(
-            conflict.attribute.as_ref().map(ToString::to_string),
-            Some("password_wo".into())
+        assert!(
+            conflict.attribute.is_none(),
+            "no path, so Terraform prints no password line"
         );
         assert!(!conflict.detail.contains("first password"));
 
@@ -519,6 +523,11 @@ mod tests {
         let diagnostics = validate_config(&short);
         assert_eq!(diagnostics.iter().count(), 1);
         assert!(diagnostics.iter().all(|d| !d.detail.contains("tiny")));
+        assert!(
+            diagnostics
+                .iter()
+                .all(|d| d.summary == "Invalid password_wo")
+        );
 
         let good = short.with_attr("password_wo", "long enough secret");
         assert!(validate_config(&good).is_empty());
