@@ -234,8 +234,14 @@ pub fn validate(parameters: Option<&Value>, params: &mut Params) -> Result<(), A
     for (name, schema) in properties {
         match params.raw(name) {
             None | Some(Value::Null) => {
-                let optional = schema.get("optional").and_then(Value::as_i64) == Some(1)
-                    || schema.get("optional").and_then(Value::as_bool) == Some(true);
+                // The schema dump spells the flag 1, true or "1" (Perl's
+                // loose typing, e.g. on the realm sync parameters).
+                let optional = match schema.get("optional") {
+                    Some(Value::Number(n)) => n.as_i64() == Some(1),
+                    Some(Value::Bool(b)) => *b,
+                    Some(Value::String(s)) => s == "1",
+                    _ => false,
+                };
                 if !optional {
                     errors.insert(
                         name.clone(),
@@ -302,6 +308,23 @@ mod tests {
         assert!(all_methods().len() > 50);
         assert!(MethodSpec::lookup("PUT", "/access/password").is_some_and(|s| !s.allow_token()));
         assert!(MethodSpec::lookup("GET", "/access/users").is_some_and(|s| s.allow_token()));
+    }
+
+    #[test]
+    fn optional_spelled_as_a_string_is_optional() {
+        // `full` and `purge` are `"optional": "1"` in the dump.
+        let e = errors_of(
+            "POST",
+            "/access/domains/{realm}/sync",
+            json!({"realm": "corp", "scope": "users"}),
+        );
+        assert!(e.is_empty(), "{e:?}");
+        let e = errors_of(
+            "POST",
+            "/access/domains/{realm}/sync",
+            json!({"scope": "users"}),
+        );
+        assert_eq!(e["realm"], "property is missing and it is not optional");
     }
 
     #[test]
