@@ -188,7 +188,7 @@ Import with the full token id: `terraform import pve_user_token.NAME ci@pve!depl
                     Diagnostic::error(
                         format!("API token '{token}' already exists"),
                         format!(
-                            "User '{}' already has a token '{}'. Import it with `terraform import pve_user_token.NAME {token}` (its secret cannot be recovered, so `value` stays null), or choose another token_name.\n\n{error}",
+                            "User '{}' already has a token '{}'. Import it with `terraform import pve_user_token.NAME {token}` (its secret cannot be recovered, so `value` stays null), or choose another token_name. If this is a replacement with `create_before_destroy`, the new token needs a name of its own (the old one still exists at this point): drop `create_before_destroy`, or put a keeper in the name.\n\n{error}",
                             token.user(),
                             token.name()
                         ),
