@@ -169,6 +169,9 @@ impl Connection {
             Error::Tls { .. } => "Set `ca_certificate` to the PVE CA (PEM), or `tls_fingerprint` to the certificate's SHA-256 fingerprint as PVE shows it, or (for tests only) `insecure = true`.".to_string(),
             Error::Connect { .. } => "Check `endpoint` (https://HOST:8006) and that pveproxy is reachable from here.".to_string(),
             Error::OutcomeUnknown { .. } => "The connection broke after the request was sent, so PVE may have applied it. Run `terraform apply` again: the provider reads the object back and adopts it if it exists.".to_string(),
+            // Retried already (safe to repeat), and still failing: say that
+            // applying again is safe, or the operator cannot know.
+            Error::Transport { .. } | Error::Unavailable(_) | Error::LockTimeout(_) => "PVE did not answer reliably, even after retries. Repeating this request has no further effect, so it is safe to run `terraform apply` again.".to_string(),
             _ => String::new(),
         };
         let detail = if hint.is_empty() {

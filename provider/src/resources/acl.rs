@@ -191,10 +191,19 @@ Import id: `<path>|<role_id>|<user|group|token>:<principal id>`, e.g. `terraform
             .await
         {
             Ok(()) => Ok(model.into_state()),
-            Err(error) if error.is_outcome_unknown() => match find(&connection, &model.key).await {
-                Ok(Some(found)) if found.propagate == model.propagate => Ok(model.into_state()),
-                _ => Err(connection.diagnose(&action, &error)),
-            },
+            // The grant is an idempotent PUT, so a broken connection is
+            // retried and ends as a transport error rather than "outcome
+            // unknown"; either way PVE may have applied it. The entry was
+            // absent just before, so finding it now means this grant made it.
+            Err(error)
+                if error.is_outcome_unknown()
+                    || (error.is_retryable() && !error.is_safe_to_retry_any_request()) =>
+            {
+                match find(&connection, &model.key).await {
+                    Ok(Some(found)) if found.propagate == model.propagate => Ok(model.into_state()),
+                    _ => Err(connection.diagnose(&action, &error)),
+                }
+            }
             Err(error) => Err(connection.diagnose(&action, &error)),
         }
     }
