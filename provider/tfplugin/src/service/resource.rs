@@ -99,7 +99,8 @@ fn replace_at(value: &mut Value, path: &AttributePath, replacement: Value) {
 }
 
 /// Attributes set in configuration that the calling Terraform cannot keep out
-/// of plan and state.
+/// of plan and state. The diagnostics name the attribute but carry no path:
+/// with one, Terraform prints the configuration line, i.e. the secret.
 fn write_only_not_allowed(block: &Block, config: &Value) -> Diagnostics {
     block
         .attributes
@@ -114,7 +115,6 @@ fn write_only_not_allowed(block: &Block, config: &Value) -> Diagnostics {
                     a.name
                 ),
             )
-            .at_attribute(&a.name)
         })
         .collect()
 }
