@@ -13,19 +13,22 @@ resource "pve_user" "terraform" {
 
 # A person on the `pve` realm, with an initial password and an end date: at
 # the expiration date the account and all of its API tokens stop working.
+# The password is write-only (Terraform 1.11+): never in plan or state.
 variable "contractor_password" {
   type      = string
   sensitive = true
+  ephemeral = true
 }
 
 resource "pve_user" "contractor" {
-  user_id         = "jdoe@pve"
-  first_name      = "Jane"
-  last_name       = "Doe"
-  email           = "jane.doe@example.com"
-  expiration_date = "2027-12-31T23:59:59Z"
-  password        = var.contractor_password # sent on create; never read back
-  groups          = ["operators"]
+  user_id             = "jdoe@pve"
+  first_name          = "Jane"
+  last_name           = "Doe"
+  email               = "jane.doe@example.com"
+  expiration_date     = "2027-12-31T23:59:59Z"
+  password_wo         = var.contractor_password
+  password_wo_version = 1 # bump to send a new password
+  groups              = ["operators"]
 }
 
 # A user of an existing LDAP/AD or OpenID realm: the directory owns the

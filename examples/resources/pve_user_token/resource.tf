@@ -9,10 +9,10 @@ resource "pve_user" "automation" {
 # ACL entries grant, intersected with what its user holds. A leaked token
 # then exposes one tool's rights, not the whole user's.
 resource "pve_user_token" "ansible" {
-  user_id         = pve_user.automation.user_id
-  token_name      = "ansible"
-  comment         = "Ansible inventory and guest power management"
-  expiration_date = "2027-12-31T23:59:59Z" # rotate at least yearly
+  user_id      = pve_user.automation.user_id
+  token_name   = "ansible"
+  comment      = "Ansible inventory and guest power management"
+  rotate_after = "90d" # the first apply after 90 days replaces it
 }
 
 # The token's own side of the intersection. The user needs the same (or a
@@ -31,4 +31,5 @@ output "ansible_token" {
   sensitive = true
 }
 
-# To rotate: terraform apply -replace=pve_user_token.ansible
+# To rotate now: terraform apply -replace=pve_user_token.ansible
+# (or change a `keepers` value).
