@@ -10,6 +10,11 @@ pub mod acl;
 pub mod group;
 pub mod pool;
 pub mod pool_membership;
+pub mod realm_ad;
+mod realm_common;
+pub mod realm_ldap;
+pub mod realm_openid;
+pub mod realm_sync;
 pub mod role;
 pub mod user;
 pub mod user_token;
@@ -24,5 +29,9 @@ pub fn all(pve: &Pve) -> Vec<Arc<dyn Resource>> {
         Arc::new(acl::AclResource::new(pve)),
         Arc::new(pool::PoolResource::new(pve)),
         Arc::new(pool_membership::PoolMembershipResource::new(pve)),
+        Arc::new(realm_ldap::RealmLdapResource::new(pve)),
+        Arc::new(realm_ad::RealmAdResource::new(pve)),
+        Arc::new(realm_openid::RealmOpenidResource::new(pve)),
+        Arc::new(realm_sync::RealmSyncResource::new(pve)),
     ]
 }

@@ -1,0 +1,4 @@
+list "pve_group" "all" {
+  provider = pve
+  config {}
+}

@@ -1,0 +1,2 @@
+# An OpenID Connect realm is imported by its realm id.
+terraform import pve_realm_openid.sso sso

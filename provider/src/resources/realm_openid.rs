@@ -1,0 +1,101 @@
+//! `pve_realm_openid`: an OpenID Connect realm (`type openid` in
+//! `domains.cfg`). The options and their encoding live in `realm_common`.
+
+use async_trait::async_trait;
+use tfplugin::diag::Diagnostics;
+use tfplugin::provider::{ImportRequest, Resource, ResourceState};
+use tfplugin::schema::{IdentitySchema, Schema};
+use tfplugin::value::Value;
+
+use crate::connection::Pve;
+use crate::resources::realm_common::{
+    COMMON_OPTIONS, Encoding, RealmKind, RealmOption, SecretOption,
+};
+
+/// The `pve_realm_openid` resource.
+#[derive(Debug)]
+pub struct RealmOpenidResource {
+    pve: Pve,
+    kind: RealmKind,
+}
+
+impl RealmOpenidResource {
+    pub fn new(pve: &Pve) -> Self {
+        let mut options = vec![
+            RealmOption::required("issuer_url", "issuer-url", Encoding::Text, "The OpenID provider's issuer URL, e.g. `https://auth.example.com/realms/main`."),
+            RealmOption::required("client_id", "client-id", Encoding::Text, "The client id registered at the OpenID provider."),
+            RealmOption::optional("username_claim", "username-claim", Encoding::Text, "The claim that becomes the user name (`subject`, `username`, `email`, or another claim). PVE's default: `subject`. PVE cannot change it later: a change replaces the realm.").fixed(),
+            RealmOption::optional("autocreate", "autocreate", Encoding::Bool, "Create unknown users at their first login. PVE's default: false."),
+            RealmOption::optional("scopes", "scopes", Encoding::List(" "), "The scopes to request. PVE's default: `email`, `profile` (with `openid` always added)."),
+            RealmOption::optional("prompt", "prompt", Encoding::Text, "The OpenID `prompt` parameter, e.g. `login`, `consent`, `select_account` or `none`."),
+            RealmOption::optional("acr_values", "acr-values", Encoding::Text, "The authentication context class references to request, space-separated."),
+            RealmOption::optional("groups_claim", "groups-claim", Encoding::Text, "The claim holding the user's groups, e.g. `groups`."),
+            RealmOption::optional("groups_autocreate", "groups-autocreate", Encoding::Bool, "Create groups from `groups_claim` that do not exist yet. PVE's default: false."),
+            RealmOption::optional("groups_overwrite", "groups-overwrite", Encoding::Bool, "Replace a user's groups with those of `groups_claim` at each login. PVE's default: false."),
+            RealmOption::optional("query_userinfo", "query-userinfo", Encoding::Bool, "Query the userinfo endpoint for claims. PVE's default: true."),
+        ];
+        options.extend(COMMON_OPTIONS);
+        RealmOpenidResource {
+            pve: pve.clone(),
+            kind: RealmKind {
+                type_name: "pve_realm_openid",
+                pve_type: "openid",
+                options,
+                secret: SecretOption {
+                    attr: "client_key_wo",
+                    version_attr: "client_key_wo_version",
+                    pve: "client-key",
+                    description: "The client secret registered at the OpenID provider (Terraform 1.11 or later). Write-only: never stored in plan or state, and never read back. Sent when the realm is created and whenever `client_key_wo_version` changes. Unset for public clients.",
+                },
+            },
+        }
+    }
+}
+
+#[async_trait]
+impl Resource for RealmOpenidResource {
+    fn type_name(&self) -> &str {
+        self.kind.type_name
+    }
+
+    fn schema(&self) -> Schema {
+        self.kind.schema(
+            "An OpenID Connect realm: users log in through an external identity provider (Keycloak, Authentik, Entra ID, …). \
+All options PVE accepts for OpenID realms are attributes; unset ones keep PVE's defaults (stated in each description) and stay null in state. \
+The client key is write-only. Import with the realm id: `terraform import pve_realm_openid.NAME corp`.",
+        )
+    }
+
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        Some(self.kind.identity_schema())
+    }
+
+    async fn validate(&self, config: &Value) -> Diagnostics {
+        self.kind.validate(config)
+    }
+
+    async fn create(&self, planned: &Value, config: &Value) -> Result<ResourceState, Diagnostics> {
+        self.kind.create(&self.pve, planned, config).await
+    }
+
+    async fn read(&self, current: &ResourceState) -> Result<Option<ResourceState>, Diagnostics> {
+        self.kind.read(&self.pve, current).await
+    }
+
+    async fn update(
+        &self,
+        prior: &ResourceState,
+        planned: &Value,
+        config: &Value,
+    ) -> Result<ResourceState, Diagnostics> {
+        self.kind.update(&self.pve, prior, planned, config).await
+    }
+
+    async fn delete(&self, prior: &ResourceState) -> Result<(), Diagnostics> {
+        self.kind.delete(&self.pve, prior).await
+    }
+
+    async fn import(&self, request: &ImportRequest) -> Result<Vec<ResourceState>, Diagnostics> {
+        self.kind.import(&self.pve, request).await
+    }
+}
