@@ -10,7 +10,7 @@ list "pve_user" "users" {
 
 list "pve_user_token" "tokens" {
   provider = pve
-  config {} # the tokens of every user
+  config {} # the tokens of every user but root@pam
 }
 
 list "pve_group" "groups" {

@@ -340,6 +340,16 @@ list "pve_acl" "for_token" {{
         vec![format!("{role} on /pool/{pool} for token {alice}!deploy")]
     );
 
+    // Built-in roles cannot be imported: never generated as configuration.
+    workdir.write(
+        "search.tfquery.hcl",
+        "list \"pve_role\" \"builtin\" {\n  provider = pve\n  config {\n    prefix          = \"PVEAudit\"\n    include_builtin = true\n  }\n}\n",
+    );
+    workdir.ok(&["query", "-no-color", "-generate-config-out=builtin.tf"]);
+    let generated = std::fs::read_to_string(workdir.path().join("builtin.tf")).unwrap_or_default();
+    assert!(!generated.contains("PVEAuditor"), "{generated}");
+    let _ = std::fs::remove_file(workdir.path().join("builtin.tf"));
+
     // Conflicting filters are a diagnostic naming the attribute.
     workdir.write(
         "search.tfquery.hcl",
@@ -500,4 +510,94 @@ list "pve_acl" "acls" {{
             .block_on(client.roles().get(&setup.role))
             .is_err_and(|e| e.is_not_found())
     );
+}
+
+/// Every `examples/list-resources/*/list-resource.tfquery.hcl` runs as written.
+#[test]
+fn list_resource_examples_run() {
+    let target = Target::start();
+    let workdir = Workdir::new(&target);
+    workdir.config(HEADER);
+    let root = pve_e2e::terraform::repo_root().join("examples/list-resources");
+    let mut types = Vec::new();
+    for entry in std::fs::read_dir(&root).expect("examples/list-resources") {
+        let dir = entry.expect("entry").path();
+        let name = dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .expect("name")
+            .to_string();
+        let text = std::fs::read_to_string(dir.join("list-resource.tfquery.hcl"))
+            .unwrap_or_else(|error| panic!("{name}: {error}"));
+        workdir.write(&format!("{name}.tfquery.hcl"), &text);
+        types.push(name);
+    }
+    types.sort();
+    assert_eq!(
+        types,
+        [
+            "pve_acl",
+            "pve_group",
+            "pve_pool",
+            "pve_role",
+            "pve_user",
+            "pve_user_token"
+        ]
+    );
+    let found = query(&workdir);
+    for name in &types {
+        assert!(
+            found
+                .keys()
+                .any(|address| address.starts_with(&format!("list.{name}."))),
+            "{name} did not run: {found:?}"
+        );
+    }
+}
+
+/// examples/import-existing-cluster as its README says: query with
+/// -generate-config-out, plan (imports only), apply, empty plan.
+#[test]
+fn import_existing_cluster_scenario() {
+    let target = Target::start();
+    // It adopts everything on the server (the test's own bootstrap token
+    // too): only on a simulator of our own, never on a shared host.
+    if target.sim().is_none() {
+        return;
+    }
+    let setup = hand_made(&target);
+    let workdir = Workdir::new(&target);
+    let dir = pve_e2e::terraform::repo_root().join("examples/import-existing-cluster");
+    for name in ["main.tf", "adopt.tfquery.hcl"] {
+        let text = std::fs::read_to_string(dir.join(name)).expect("scenario file");
+        workdir.write(name, &text);
+    }
+    workdir.ok(&["query", "-no-color", "-generate-config-out=generated.tf"]);
+    let generated =
+        std::fs::read_to_string(workdir.path().join("generated.tf")).expect("generated.tf");
+    for id in [
+        setup.alice.to_string(),
+        setup.bob.to_string(),
+        setup.group.to_string(),
+        setup.role.to_string(),
+        setup.child_pool.to_string(),
+    ] {
+        assert!(
+            generated.contains(&format!("\"{id}\"")),
+            "{id} not adopted:\n{generated}"
+        );
+    }
+    assert!(
+        !generated.contains("\"root@pam\""),
+        "root@pam is never adopted"
+    );
+    let plan = workdir.ok(&["plan", "-no-color", "-input=false"]);
+    assert!(
+        plan.stdout
+            .contains("to import, 0 to add, 0 to change, 0 to destroy"),
+        "{}",
+        plan.stdout
+    );
+    workdir.apply();
+    workdir.assert_plan_empty();
 }

@@ -1,5 +1,5 @@
-//! `list "pve_role"`: custom roles; built-in roles only on request (they
-//! cannot be managed, so they are listed without state).
+//! `list "pve_role"`: custom roles; built-in roles only on request, and
+//! only by identity (they cannot be managed or imported).
 
 use async_trait::async_trait;
 use tfplugin::diag::Diagnostics;
@@ -40,7 +40,7 @@ impl ListResource for RoleList {
             attributes: vec![
                 filter("prefix", "Only roles whose id starts with this text."),
                 Attribute::optional("include_builtin", Type::Bool).description(
-                    "Also list PVE's built-in roles (`Administrator`, `PVEAuditor`, …). They cannot be managed or imported, so they never come with a resource state or generated configuration. Default false.",
+                    "Also list PVE's built-in roles (`Administrator`, `PVEAuditor`, …). They cannot be managed or imported, so they are left out when resource states are requested (`include_resource = true`, `terraform query -generate-config-out`). Default false.",
                 ),
             ],
             ..Block::default()
@@ -77,12 +77,14 @@ impl ListResource for RoleList {
                 .collect()
         };
         let mut listed = results(&self.resource, found(custom), include_state, limit).await?;
-        if with_builtin {
+        // Built-in roles cannot be imported: with `include_resource` or
+        // `-generate-config-out` they would become configuration that fails
+        // to plan, so they are only listed by identity in a plain query.
+        if with_builtin && !include_state {
             let room = usize::try_from(limit)
                 .ok()
                 .filter(|n| *n > 0)
                 .map_or(usize::MAX, |n| n.saturating_sub(listed.len()));
-            // Built-in roles are not importable: identity only.
             let extra = results(&self.resource, found(builtin), false, i64::MAX).await?;
             listed.extend(extra.into_iter().take(room));
         }

@@ -38,7 +38,7 @@ impl ListResource for UserTokenList {
         Schema::new(Block {
             description: "Lists API tokens, sorted by token id. Imported tokens have no `value`: PVE never shows a secret again.".into(),
             attributes: vec![
-                filter("user_id", "Only the tokens of this user, `NAME@REALM`. Unset: the tokens of every user (one request)."),
+                filter("user_id", "Only the tokens of this user, `NAME@REALM`. Unset: the tokens of every user but `root@pam` (one request); `root@pam`'s tokens, often the credentials Terraform itself runs with, are listed only when `user_id = \"root@pam\"`."),
                 filter("prefix", "Only tokens whose name starts with this text."),
             ],
             ..Block::default()
@@ -71,8 +71,19 @@ impl ListResource for UserTokenList {
                         .into_iter()
                         .map(|token| (user.clone(), token.tokenid.to_string()))
                         .collect(),
-                    // No such user: no tokens (PVE may answer 403 for a missing user).
                     Err(error) if error.is_not_found() => Vec::new(),
+                    // PVE answers token calls for a missing user with 403:
+                    // no such user, no tokens.
+                    Err(error)
+                        if error.is_permission()
+                            && client
+                                .users()
+                                .get(&user)
+                                .await
+                                .is_err_and(|e| e.is_not_found()) =>
+                    {
+                        Vec::new()
+                    }
                     Err(error) => {
                         return Err(
                             connection.diagnose(&format!("list tokens of '{user}'"), &error)
@@ -89,6 +100,9 @@ impl ListResource for UserTokenList {
                 .await
                 .map_err(|error| connection.diagnose("list users and their tokens", &error))?
                 .into_iter()
+                // root@pam's tokens only when asked for by `user_id`: they
+                // are often the very credentials Terraform runs with.
+                .filter(|user| user.userid.as_str() != "root@pam")
                 .flat_map(|user| {
                     let id = user.userid.clone();
                     user.tokens
