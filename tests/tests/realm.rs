@@ -182,6 +182,21 @@ fn ldap_realm_lifecycle_keeps_the_bind_password_out_of_state() {
     assert!(realm(&target, &name).is_some());
     workdir.assert_plan_empty();
 
+    // Import into a fresh directory: everything but the secret's version
+    // is read back; setting the version then sends the password once.
+    let mut adopted = Workdir::new(&target);
+    adopted.set_env("TF_VAR_bind_password", "rotated-bind-s3cret");
+    adopted.config(&updated);
+    adopted.import("pve_realm_ldap.corp", &name);
+    assert!(!adopted.state_text().contains("rotated-bind-s3cret"));
+    let plan = adopted.assert_plan_changes();
+    assert!(
+        plan.contains("+ bind_password_wo_version") && plan.contains("1 to change"),
+        "{plan}"
+    );
+    adopted.apply();
+    adopted.assert_plan_empty();
+
     // A new realm id replaces the realm.
     let renamed = target.unique("ldapnew");
     workdir.config(&updated.replace(&format!("\"{name}\""), &format!("\"{renamed}\"")));
@@ -220,6 +235,19 @@ resource "pve_realm_ad" "win" {{
         Some("ad")
     );
     workdir.assert_plan_empty();
+    // In place.
+    let edited = ad.replace("\"windows\"", "\"windows domain\"");
+    workdir.config(&edited);
+    assert!(workdir.assert_plan_changes().contains("updated in-place"));
+    workdir.apply();
+    assert_eq!(
+        realm(&target, &name).and_then(|r| r.comment).as_deref(),
+        Some("windows domain")
+    );
+    workdir.config(&ad);
+    workdir.apply();
+    workdir.assert_plan_empty();
+
     out_of_band_comment(&target, &name, "changed");
     workdir.assert_plan_changes();
     workdir.apply();
@@ -335,6 +363,24 @@ resource "pve_realm_openid" "sso" {{
     workdir.assert_plan_empty();
 
     // PVE cannot change the username claim: replacement.
+    // Import (without the write-only key, which is never read back).
+    let mut adopted = Workdir::new(&target);
+    adopted.set_env("TF_VAR_client_key", key);
+    let without_key: String = config("email", "sso", 2)
+        .lines()
+        .filter(|line| !line.contains("client_key_wo"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    adopted.config(&without_key);
+    adopted.import("pve_realm_openid.sso", &name);
+    let attributes = adopted.resource_attributes("pve_realm_openid.sso");
+    assert_eq!(attributes["username_claim"], "email");
+    assert_eq!(
+        attributes["scopes"],
+        serde_json::json!(["openid", "email", "profile"])
+    );
+    adopted.assert_plan_empty();
+
     workdir.config(&config("subject", "sso", 2));
     assert!(workdir.assert_plan_changes().contains("must be replaced"));
     workdir.apply();
