@@ -395,5 +395,7 @@ mod tests {
             ]
         );
         assert!(kind().validate(&planned()).is_empty());
+        let builtin = kind().validate(&planned().with_attr("realm", "pam"));
+        assert!(builtin.iter().any(|d| d.detail.contains("built-in realm")));
     }
 }

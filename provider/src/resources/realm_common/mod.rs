@@ -372,7 +372,13 @@ impl RealmKind {
     pub fn validate(&self, config: &Value) -> Diagnostics {
         let mut diagnostics = Diagnostics::new();
         convert::check_known_string(config, "realm", &mut diagnostics, |text| {
-            check_realm_id(text)
+            check_realm_id(text)?;
+            if matches!(text, "pam" | "pve") {
+                return Err(format!(
+                    "`{text}` is a built-in realm and cannot be created or managed; choose another realm id."
+                ));
+            }
+            Ok(())
         });
         for option in &self.options {
             let value = config.get(option.attr);
