@@ -16,7 +16,8 @@
 //! * `templates/index.md.tmpl` (the provider page) and optional per-page
 //!   overrides `templates/<kind>/<name>.md.tmpl`, with tfplugindocs-style
 //!   placeholders (see [`template`]);
-//! * `templates/guides/*.md`, copied verbatim to `docs/guides/`.
+//! * `templates/guides/*.md`, copied verbatim to `docs/guides/`;
+//! * `templates/benchmarks.md` (see [`EXTRA_PAGES`]), copied to `docs/`.
 //!
 //! [`generate`] renders everything into memory; [`Docs::write_to`] makes a
 //! directory match it (removing stray files) and [`Docs::compare`] lists how
@@ -91,6 +92,10 @@ impl fmt::Display for Difference {
     }
 }
 
+/// Top-level pages copied from `templates/<name>.md` to `docs/<name>.md`
+/// when present: repository documentation that is not a Registry page.
+pub const EXTRA_PAGES: &[&str] = &["benchmarks"];
+
 /// Renders every page for `provider`, reading examples and templates under
 /// the repository root `root`.
 pub fn generate(provider: &dyn Provider, root: &Path) -> Result<Docs, DocsError> {
@@ -128,6 +133,9 @@ pub fn generate(provider: &dyn Provider, root: &Path) -> Result<Docs, DocsError>
         files.insert(file, text);
     }
     for (file, text) in pages::guides(&repo)? {
+        files.insert(file, text);
+    }
+    for (file, text) in pages::extra_pages(&repo, EXTRA_PAGES)? {
         files.insert(file, text);
     }
     Ok(Docs { files })

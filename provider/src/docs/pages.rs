@@ -537,6 +537,22 @@ pub(crate) fn guides(repo: &Repo) -> Result<Vec<(String, String)>, DocsError> {
     Ok(guides)
 }
 
+/// Hand-written top-level pages that are not Registry pages (e.g. the
+/// benchmark results): `templates/<name>.md` for each name in `names` that
+/// exists, copied verbatim to `docs/<name>.md`.
+pub(crate) fn extra_pages(repo: &Repo, names: &[&str]) -> Result<Vec<(String, String)>, DocsError> {
+    let mut pages = Vec::new();
+    for name in names {
+        let path = repo.root.join("templates").join(format!("{name}.md"));
+        match std::fs::read_to_string(&path) {
+            Ok(text) => pages.push((format!("{name}.md"), text)),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+            Err(error) => return Err(DocsError::io(&path, error)),
+        }
+    }
+    Ok(pages)
+}
+
 /// `pve_user` → `user`: the Registry file name has no provider prefix.
 fn short_name<'a>(provider: &str, name: &'a str) -> &'a str {
     name.strip_prefix(provider)
