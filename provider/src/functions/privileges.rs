@@ -2,10 +2,9 @@
 //! roles, e.g. to start a custom `pve_role` from `PVEVMUser` plus a few
 //! extras without copying privilege lists by hand.
 //!
-//! The role table is static PVE 9.x data (reference §5.2, access-control
-//! ≥ 9.0.3): a function runs without a server connection. `Administrator`
-//! is every privilege of [`crate::privileges::PVE9_PRIVILEGES`]; the unit
-//! tests check the table against pve-sim's derivation of `create_roles`.
+//! The role table is the static PVE 9.x data in [`crate::privileges`]: a
+//! function runs without a server connection. The unit tests check the
+//! table against pve-sim's derivation of `create_roles`.
 
 use std::collections::BTreeSet;
 
@@ -14,168 +13,11 @@ use tfplugin::provider::{Function, FunctionError, FunctionSignature};
 use tfplugin::value::{Type, Value};
 
 use super::{argument_error, string_argument, string_parameter};
-use crate::privileges::PVE9_PRIVILEGES;
+use crate::privileges::{builtin_role_names, builtin_role_privileges};
 
 /// `provider::pve::privileges(role_names...)`.
 #[derive(Debug)]
 pub struct PrivilegesFunction;
-
-/// The built-in roles of PVE 9.x other than `Administrator` (which holds
-/// every privilege), sorted by name, each with its sorted privileges.
-pub const PVE9_BUILTIN_ROLES: &[(&str, &[&str])] = &[
-    ("NoAccess", &[]),
-    (
-        "PVEAdmin",
-        &[
-            "Datastore.Allocate",
-            "Datastore.AllocateSpace",
-            "Datastore.AllocateTemplate",
-            "Datastore.Audit",
-            "Group.Allocate",
-            "Mapping.Audit",
-            "Mapping.Use",
-            "Pool.Allocate",
-            "Pool.Audit",
-            "Realm.AllocateUser",
-            "SDN.Allocate",
-            "SDN.Audit",
-            "SDN.Use",
-            "Sys.Audit",
-            "Sys.Console",
-            "Sys.Syslog",
-            "User.Modify",
-            "VM.Allocate",
-            "VM.Audit",
-            "VM.Backup",
-            "VM.Clone",
-            "VM.Config.CDROM",
-            "VM.Config.CPU",
-            "VM.Config.Cloudinit",
-            "VM.Config.Disk",
-            "VM.Config.HWType",
-            "VM.Config.Memory",
-            "VM.Config.Network",
-            "VM.Config.Options",
-            "VM.Console",
-            "VM.GuestAgent.Audit",
-            "VM.GuestAgent.FileRead",
-            "VM.GuestAgent.FileSystemMgmt",
-            "VM.GuestAgent.FileWrite",
-            "VM.GuestAgent.Unrestricted",
-            "VM.Migrate",
-            "VM.PowerMgmt",
-            "VM.Replicate",
-            "VM.Snapshot",
-            "VM.Snapshot.Rollback",
-        ],
-    ),
-    (
-        "PVEAuditor",
-        &[
-            "Datastore.Audit",
-            "Mapping.Audit",
-            "Pool.Audit",
-            "SDN.Audit",
-            "Sys.Audit",
-            "VM.Audit",
-            "VM.GuestAgent.Audit",
-        ],
-    ),
-    (
-        "PVEDatastoreAdmin",
-        &[
-            "Datastore.Allocate",
-            "Datastore.AllocateSpace",
-            "Datastore.AllocateTemplate",
-            "Datastore.Audit",
-        ],
-    ),
-    (
-        "PVEDatastoreUser",
-        &["Datastore.AllocateSpace", "Datastore.Audit"],
-    ),
-    (
-        "PVEMappingAdmin",
-        &["Mapping.Audit", "Mapping.Modify", "Mapping.Use"],
-    ),
-    ("PVEMappingUser", &["Mapping.Audit", "Mapping.Use"]),
-    ("PVEPoolAdmin", &["Pool.Allocate", "Pool.Audit"]),
-    ("PVEPoolUser", &["Pool.Audit"]),
-    ("PVESDNAdmin", &["SDN.Allocate", "SDN.Audit", "SDN.Use"]),
-    ("PVESDNUser", &["SDN.Audit", "SDN.Use"]),
-    ("PVESysAdmin", &["Sys.Audit", "Sys.Console", "Sys.Syslog"]),
-    ("PVETemplateUser", &["VM.Audit", "VM.Clone"]),
-    (
-        "PVEUserAdmin",
-        &["Group.Allocate", "Realm.AllocateUser", "User.Modify"],
-    ),
-    (
-        "PVEVMAdmin",
-        &[
-            "VM.Allocate",
-            "VM.Audit",
-            "VM.Backup",
-            "VM.Clone",
-            "VM.Config.CDROM",
-            "VM.Config.CPU",
-            "VM.Config.Cloudinit",
-            "VM.Config.Disk",
-            "VM.Config.HWType",
-            "VM.Config.Memory",
-            "VM.Config.Network",
-            "VM.Config.Options",
-            "VM.Console",
-            "VM.GuestAgent.Audit",
-            "VM.GuestAgent.FileRead",
-            "VM.GuestAgent.FileSystemMgmt",
-            "VM.GuestAgent.FileWrite",
-            "VM.GuestAgent.Unrestricted",
-            "VM.Migrate",
-            "VM.PowerMgmt",
-            "VM.Replicate",
-            "VM.Snapshot",
-            "VM.Snapshot.Rollback",
-        ],
-    ),
-    (
-        "PVEVMUser",
-        &[
-            "VM.Audit",
-            "VM.Backup",
-            "VM.Config.CDROM",
-            "VM.Config.Cloudinit",
-            "VM.Console",
-            "VM.GuestAgent.Audit",
-            "VM.GuestAgent.FileRead",
-            "VM.GuestAgent.FileSystemMgmt",
-            "VM.GuestAgent.FileWrite",
-            "VM.PowerMgmt",
-        ],
-    ),
-];
-
-/// The name of the role that holds every privilege.
-const ADMINISTRATOR: &str = "Administrator";
-
-/// The privileges of a built-in PVE 9 role, or `None` for any other name
-/// (role names are case-sensitive, as in PVE).
-pub fn builtin_role_privileges(role: &str) -> Option<&'static [&'static str]> {
-    if role == ADMINISTRATOR {
-        return Some(PVE9_PRIVILEGES);
-    }
-    PVE9_BUILTIN_ROLES
-        .iter()
-        .find(|(name, _)| *name == role)
-        .map(|(_, privileges)| *privileges)
-}
-
-/// Every built-in role name, sorted.
-pub fn builtin_role_names() -> Vec<&'static str> {
-    let mut names: Vec<&'static str> = PVE9_BUILTIN_ROLES.iter().map(|(name, _)| *name).collect();
-    names.push(ADMINISTRATOR);
-    names.sort_unstable();
-    names
-}
 
 #[async_trait]
 impl Function for PrivilegesFunction {
@@ -229,6 +71,7 @@ fn unknown_role(role: &str) -> String {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::privileges::{PVE9_BUILTIN_ROLES, PVE9_PRIVILEGES};
 
     fn call(roles: &[&str]) -> Result<Vec<String>, FunctionError> {
         let arguments = roles.iter().map(|r| Value::string(*r)).collect();
