@@ -104,6 +104,21 @@ impl Connection {
         result
     }
 
+    /// Runs a delete through [`Connection::write`]. An object that is already
+    /// gone counts as deleted: that is what Terraform asked for. `action`
+    /// reads like "delete user 'ci@pve'".
+    pub async fn delete<F, Fut>(&self, action: &str, op: F) -> Result<(), Diagnostics>
+    where
+        F: FnOnce(Client) -> Fut,
+        Fut: std::future::Future<Output = Result<(), Error>>,
+    {
+        match self.write(op).await {
+            Ok(()) => Ok(()),
+            Err(error) if error.is_not_found() => Ok(()),
+            Err(error) => Err(self.diagnose(action, &error)),
+        }
+    }
+
     /// The full ACL list, shared by every ACL read within the cache lifetime.
     pub async fn acl_entries(&self) -> Result<Arc<Vec<AclEntry>>, Error> {
         self.acl_cache.get_or_fetch(&self.client).await

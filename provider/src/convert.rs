@@ -262,6 +262,19 @@ pub fn opt_string(text: Option<impl Into<String>>) -> Value {
     text.map_or(Value::Null, |text| Value::String(text.into()))
 }
 
+/// What names the object to import: the identity attribute when Terraform
+/// imports by resource identity (≥ 1.12), else the trimmed import id.
+pub fn import_key(request: &tfplugin::provider::ImportRequest, identity_attribute: &str) -> String {
+    match &request.identity {
+        Some(identity) => identity
+            .get(identity_attribute)
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+        None => request.id.trim().to_string(),
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

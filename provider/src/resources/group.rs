@@ -165,14 +165,11 @@ Import with the group id: `terraform import pve_group.NAME ops`."
         let group = GroupModel::from_value(&prior.state)?.group()?;
         let connection = self.pve.connection()?;
         let id = group.clone();
-        match connection
-            .write(|client| async move { client.groups().delete(&id).await })
+        connection
+            .delete(&format!("delete group '{group}'"), |client| async move {
+                client.groups().delete(&id).await
+            })
             .await
-        {
-            Ok(()) => Ok(()),
-            Err(error) if error.is_not_found() => Ok(()),
-            Err(error) => Err(connection.diagnose(&format!("delete group '{group}'"), &error)),
-        }
     }
 
     async fn import(&self, request: &ImportRequest) -> Result<Vec<ResourceState>, Diagnostics> {
@@ -211,14 +208,7 @@ fn validate_config(config: &Value) -> Diagnostics {
 }
 
 fn parse_import_id(request: &ImportRequest) -> Result<GroupId, Diagnostics> {
-    let text = match &request.identity {
-        Some(identity) => identity
-            .get("group_id")
-            .as_str()
-            .unwrap_or_default()
-            .to_string(),
-        None => request.id.trim().to_string(),
-    };
+    let text = convert::import_key(request, "group_id");
     text.parse().map_err(|error| {
         Diagnostics::error(
             "Invalid import id",

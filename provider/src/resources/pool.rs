@@ -155,25 +155,15 @@ PVE deletes only empty pools. Import with the pool id: `terraform import pve_poo
         let pool = model.pool()?;
         let connection = self.pve.connection()?;
         let id = pool.clone();
-        match connection
-            .write(|client| async move { client.pools().delete(&id).await })
+        connection
+            .delete(&format!("delete pool '{pool}'"), |client| async move {
+                client.pools().delete(&id).await
+            })
             .await
-        {
-            Ok(()) => Ok(()),
-            Err(error) if error.is_not_found() => Ok(()),
-            Err(error) => Err(connection.diagnose(&format!("delete pool '{pool}'"), &error)),
-        }
     }
 
     async fn import(&self, request: &ImportRequest) -> Result<Vec<ResourceState>, Diagnostics> {
-        let text = match &request.identity {
-            Some(identity) => identity
-                .get("pool_id")
-                .as_str()
-                .unwrap_or_default()
-                .to_string(),
-            None => request.id.trim().to_string(),
-        };
+        let text = convert::import_key(request, "pool_id");
         let pool: PoolId = text.parse().map_err(|error| {
             Diagnostics::error(
                 "Invalid import id",

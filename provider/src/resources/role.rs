@@ -231,25 +231,15 @@ Import with the role id: `terraform import pve_role.NAME VMOperator`."
         let role = model.role()?;
         let connection = self.pve.connection()?;
         let id = role.clone();
-        match connection
-            .write(|client| async move { client.roles().delete(&id).await })
+        connection
+            .delete(&format!("delete role '{role}'"), |client| async move {
+                client.roles().delete(&id).await
+            })
             .await
-        {
-            Ok(()) => Ok(()),
-            Err(error) if error.is_not_found() => Ok(()),
-            Err(error) => Err(connection.diagnose(&format!("delete role '{role}'"), &error)),
-        }
     }
 
     async fn import(&self, request: &ImportRequest) -> Result<Vec<ResourceState>, Diagnostics> {
-        let text = match &request.identity {
-            Some(identity) => identity
-                .get("role_id")
-                .as_str()
-                .unwrap_or_default()
-                .to_string(),
-            None => request.id.trim().to_string(),
-        };
+        let text = convert::import_key(request, "role_id");
         let role: RoleId = text.parse().map_err(|error| {
             Diagnostics::error(
                 "Invalid import id",

@@ -108,14 +108,7 @@ impl RealmKind {
         pve: &Pve,
         request: &ImportRequest,
     ) -> Result<Vec<ResourceState>, Diagnostics> {
-        let text = match &request.identity {
-            Some(identity) => identity
-                .get("realm")
-                .as_str()
-                .unwrap_or_default()
-                .to_string(),
-            None => request.id.trim().to_string(),
-        };
+        let text = crate::convert::import_key(request, "realm");
         let realm: RealmId = text.parse().map_err(|error| {
             Diagnostics::error(
                 "Invalid import id",

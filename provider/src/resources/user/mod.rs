@@ -220,14 +220,11 @@ Changes after create use `PUT /access/password`, which needs a ticket login (pro
         let user = UserModel::from_value(&prior.state)?.user()?;
         let connection = self.pve.connection()?;
         let id = user.clone();
-        match connection
-            .write(|client| async move { client.users().delete(&id).await })
+        connection
+            .delete(&format!("delete user '{user}'"), |client| async move {
+                client.users().delete(&id).await
+            })
             .await
-        {
-            Ok(()) => Ok(()),
-            Err(error) if error.is_not_found() => Ok(()),
-            Err(error) => Err(connection.diagnose(&format!("delete user '{user}'"), &error)),
-        }
     }
 
     async fn import(&self, request: &ImportRequest) -> Result<Vec<ResourceState>, Diagnostics> {
@@ -360,14 +357,7 @@ fn is_email(text: &str) -> bool {
 }
 
 fn parse_import_id(request: &ImportRequest) -> Result<UserId, Diagnostics> {
-    let text = match &request.identity {
-        Some(identity) => identity
-            .get("user_id")
-            .as_str()
-            .unwrap_or_default()
-            .to_string(),
-        None => request.id.trim().to_string(),
-    };
+    let text = convert::import_key(request, "user_id");
     text.parse().map_err(|error| {
         Diagnostics::error(
             "Invalid import id",
