@@ -231,4 +231,3 @@ async fn random_requests_get_pve_shaped_answers_and_never_panic() {
         StatusCode::OK
     );
 }
-

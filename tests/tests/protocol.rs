@@ -30,13 +30,31 @@ fn schema_json(workdir: &Workdir) -> serde_json::Value {
 fn assert_schema(schema: &serde_json::Value) {
     let provider = &schema["provider_schemas"]["registry.terraform.io/pve-rs/pve"];
     let attributes = &provider["provider"]["block"]["attributes"];
-    for name in ["endpoint", "api_token", "username", "password", "insecure", "ca_certificate"] {
-        assert!(attributes.get(name).is_some(), "provider attribute {name} missing: {attributes}");
+    for name in [
+        "endpoint",
+        "api_token",
+        "username",
+        "password",
+        "insecure",
+        "ca_certificate",
+    ] {
+        assert!(
+            attributes.get(name).is_some(),
+            "provider attribute {name} missing: {attributes}"
+        );
     }
-    assert_eq!(attributes["api_token"]["sensitive"], true, "api_token must be sensitive");
-    assert_eq!(attributes["password"]["sensitive"], true, "password must be sensitive");
+    assert_eq!(
+        attributes["api_token"]["sensitive"], true,
+        "api_token must be sensitive"
+    );
+    assert_eq!(
+        attributes["password"]["sensitive"], true,
+        "password must be sensitive"
+    );
     assert!(
-        provider["resource_schemas"].as_object().is_some_and(|r| !r.is_empty()),
+        provider["resource_schemas"]
+            .as_object()
+            .is_some_and(|r| !r.is_empty()),
         "no resources in schema: {provider}"
     );
 }
