@@ -7,7 +7,7 @@ MIRROR ?= $(HOME)/.terraform.d/plugins
 PLUGIN_DIR := $(MIRROR)/registry.terraform.io/pve-rs/pve/$(VERSION)/$(OS_ARCH)
 export CHECKPOINT_DISABLE := 1
 
-.PHONY: help build test tools demo install testacc bench docs lint fmt clippy
+.PHONY: help build test tools demo install testacc bench docs lint fmt clippy fuzz
 
 help:
 	@echo "make demo     build everything, start pve-sim, terraform apply the quickstart, show results"
@@ -18,6 +18,7 @@ help:
 	@echo "make bench    run the benchmarks"
 	@echo "make docs     regenerate docs/ from the provider schema"
 	@echo "make lint     cargo fmt --check and clippy -D warnings"
+	@echo "make fuzz     run each cargo-fuzz target for FUZZ_SECONDS (needs nightly + cargo-fuzz)"
 
 build:
 	$(CARGO) build --workspace --bins
@@ -50,6 +51,11 @@ bench: tools build
 
 docs: build
 	$(CARGO) run --quiet -p terraform-provider-pve --bin gen-docs -- --root .
+
+FUZZ_SECONDS ?= 60
+fuzz:
+	@command -v cargo-fuzz >/dev/null && rustup toolchain list | grep -q nightly || { echo "make fuzz: needs a nightly toolchain and cargo-fuzz (cargo install cargo-fuzz); the test suite already runs deterministic fuzz passes on stable"; exit 1; }
+	cd fuzz && for target in msgpack_decode sim_params; do cargo +nightly fuzz run $$target -- -max_total_time=$(FUZZ_SECONDS) || exit 1; done
 
 fmt:
 	$(CARGO) fmt --all
