@@ -12,6 +12,9 @@ use tfplugin::diag::Diagnostics;
 /// resources then costs one list call, not N; writes invalidate it at once.
 const ACL_CACHE_TTL: Duration = Duration::from_secs(10);
 
+/// How often a read-back after an interrupted create is attempted.
+const READ_BACK_ATTEMPTS: u32 = 5;
+
 /// A handle to the provider's connection, given to every resource before
 /// Terraform configures the provider; it is filled in by `ConfigureProvider`.
 #[derive(Clone, Debug, Default)]
@@ -119,6 +122,27 @@ impl Connection {
         }
     }
 
+    /// Reads an object back after a create whose outcome is unknown. The
+    /// situation is already abnormal (the connection broke), so a failed
+    /// read is tried again a few times, whatever the error, before the
+    /// provider gives up; "not found" is an answer and returned at once.
+    pub async fn read_back<T, F, Fut>(&self, op: F) -> Result<T, Error>
+    where
+        F: Fn(Client) -> Fut,
+        Fut: std::future::Future<Output = Result<T, Error>>,
+    {
+        let mut attempt = 1;
+        loop {
+            match op(self.client.clone()).await {
+                Err(error) if !error.is_not_found() && attempt < READ_BACK_ATTEMPTS => {
+                    tokio::time::sleep(Duration::from_millis(200) * attempt).await;
+                    attempt += 1;
+                }
+                result => return result,
+            }
+        }
+    }
+
     /// The full ACL list, shared by every ACL read within the cache lifetime.
     pub async fn acl_entries(&self) -> Result<Arc<Vec<AclEntry>>, Error> {
         self.acl_cache.get_or_fetch(&self.client).await
@@ -183,7 +207,7 @@ impl Connection {
             ),
             Error::Tls { .. } => "Set `ca_certificate` to the PVE CA (PEM), or `tls_fingerprint` to the certificate's SHA-256 fingerprint as PVE shows it, or (for tests only) `insecure = true`.".to_string(),
             Error::Connect { .. } => "Check `endpoint` (https://HOST:8006) and that pveproxy is reachable from here.".to_string(),
-            Error::OutcomeUnknown { .. } => "The connection broke after the request was sent, so PVE may have applied it. Run `terraform apply` again: the provider reads the object back and adopts it if it exists.".to_string(),
+            Error::OutcomeUnknown { .. } => "The connection broke after the request was sent, and reading the object back failed too, so PVE may or may not have applied it. If the object exists now, import it (the next `terraform apply` names the command); otherwise run `terraform apply` again.".to_string(),
             // Retried already (safe to repeat), and still failing: say that
             // applying again is safe, or the operator cannot know.
             Error::Transport { .. } | Error::Unavailable(_) | Error::LockTimeout(_) => "PVE did not answer reliably, even after retries. Repeating this request has no further effect, so it is safe to run `terraform apply` again.".to_string(),

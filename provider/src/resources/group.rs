@@ -94,7 +94,13 @@ Import with the group id: `terraform import pve_group.NAME ops`."
                 ));
             }
             Err(error) if error.is_outcome_unknown() => {
-                match connection.client().groups().get(&group).await {
+                match connection
+                    .read_back(|client| {
+                        let id = group.clone();
+                        async move { client.groups().get(&id).await }
+                    })
+                    .await
+                {
                     Ok(found) if found.comment == model.comment => {}
                     Ok(_) => {
                         return Err(Diagnostics::error(

@@ -98,7 +98,13 @@ PVE deletes only empty pools. Import with the pool id: `terraform import pve_poo
                 )
                 .at_attribute("pool_id"),
             )),
-            Err(error) if error.is_outcome_unknown() => match connection.client().pools().get(&pool).await {
+            Err(error) if error.is_outcome_unknown() => match connection
+                    .read_back(|client| {
+                        let id = pool.clone();
+                        async move { client.pools().get(&id).await }
+                    })
+                    .await
+                {
                 Ok(found) if found.comment.as_deref().unwrap_or_default() == model.comment.as_deref().unwrap_or_default() => {
                     Ok(model.into_state())
                 }

@@ -167,7 +167,13 @@ Import with the role id: `terraform import pve_role.NAME VMOperator`."
             }
             Err(error) if error.is_outcome_unknown() => {
                 // PVE may have created it: adopt it only if it is exactly what was asked.
-                match connection.client().roles().get(&role).await {
+                match connection
+                    .read_back(|client| {
+                        let id = role.clone();
+                        async move { client.roles().get(&id).await }
+                    })
+                    .await
+                {
                     Ok(found) if found.privs == model.privileges => {}
                     Ok(_) => {
                         return Err(Diagnostics::error(

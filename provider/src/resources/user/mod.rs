@@ -132,7 +132,13 @@ Changes after create use `PUT /access/password`, which needs a ticket login (pro
             }
             Err(error) if error.is_outcome_unknown() => {
                 // The request may have reached PVE: adopt the user only if it is what was asked.
-                match connection.client().users().get(&user).await {
+                match connection
+                    .read_back(|client| {
+                        let id = user.clone();
+                        async move { client.users().get(&id).await }
+                    })
+                    .await
+                {
                     Ok(found) if model.matches(&found) => {}
                     Ok(_) => {
                         return Err(Diagnostics::error(
