@@ -43,11 +43,16 @@ testacc: tools build
 	@test -n "$$PROXMOX_VE_ENDPOINT" || { echo "testacc: set PROXMOX_VE_ENDPOINT (and PROXMOX_VE_API_TOKEN) to a real PVE host"; exit 2; }
 	PVE_TEST_TARGET=real $(CARGO) test -p pve-e2e -- --test-threads=1
 
-bench: tools build
+# Measures the release build; start-up side by side with a Go provider
+# (installed from PyPI by tools/install-go-peer.sh; reported as missing if not).
+bench: tools
+	$(CARGO) build --release -p terraform-provider-pve
 	$(CARGO) build -p pve-bench
 	mkdir -p target/bench
 	set -o pipefail; $(CARGO) bench -p pve-sim --bench throughput | tee target/bench/pve-sim-throughput.txt
-	BENCH_SIM_THROUGHPUT=target/bench/pve-sim-throughput.txt BENCH_OUTPUT=target/bench/report.md ./target/debug/pve-bench
+	peer="$$(./tools/install-go-peer.sh)" || { echo "make bench: the Go peer could not be installed; reporting our figures only"; peer=; }; \
+	BENCH_GO_PEER="$$peer" PVE_PROVIDER_DIR=target/release BENCH_SIM_THROUGHPUT=target/bench/pve-sim-throughput.txt \
+	  BENCH_OUTPUT=target/bench/report.md ./target/debug/pve-bench
 
 docs: build
 	$(CARGO) run --quiet -p terraform-provider-pve --bin gen-docs -- --root .

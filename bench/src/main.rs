@@ -3,6 +3,7 @@
 //! Prints a Markdown report (and writes it to `BENCH_OUTPUT` when set).
 //!
 //! Sizes come from the environment so a quick run is easy:
+//! `BENCH_GO_PEER` (the Go provider binary to compare start-up with),
 //! `BENCH_OBJECTS` (default 1000, split evenly over users, tokens, roles and
 //! ACLs), `BENCH_PARALLELISM` (10), `BENCH_LATENCY_MS` (20; 0 skips the
 //! latency run), `BENCH_STARTUP_RUNS` (20), `BENCH_SIM_THROUGHPUT` (a file
@@ -36,16 +37,36 @@ fn run() -> Result<(), String> {
     let startup_runs = env_number("BENCH_STARTUP_RUNS", 20).max(1) as usize;
 
     let binary = pve_e2e::terraform::provider_dir().join("terraform-provider-pve");
-    eprintln!("pve-bench: provider start-up, {startup_runs} runs");
+    let peer = go_peer();
+    eprintln!(
+        "pve-bench: provider start-up, {startup_runs} runs{}",
+        if peer.is_ok() {
+            ", alternating with the Go peer"
+        } else {
+            ""
+        }
+    );
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| e.to_string())?;
     let mut samples = Vec::new();
+    let mut peer_samples = Vec::new();
+    let mut peer_error = peer.as_ref().err().cloned();
     for _ in 0..startup_runs {
         samples.push(startup::sample(&runtime, &binary)?);
+        // Alternate, so both see the same machine load.
+        if let (Ok(peer), None) = (&peer, &peer_error) {
+            match startup::sample(&runtime, peer) {
+                Ok(sample) => peer_samples.push(sample),
+                Err(error) => peer_error = Some(format!("{}: {error}", peer.display())),
+            }
+        }
     }
     drop(runtime);
+    if peer_error.is_some() {
+        peer_samples.clear();
+    }
 
     let per_type = objects / 4;
     let mut scale_results = Vec::new();
@@ -73,6 +94,10 @@ fn run() -> Result<(), String> {
     let text = report::render(&report::Inputs {
         binary: &binary,
         startup: &samples,
+        peer: match &peer_error {
+            None => Ok(&peer_samples),
+            Some(error) => Err(error.as_str()),
+        },
         scale: &scale_results,
         sim_throughput: throughput.as_deref(),
     });
@@ -82,6 +107,22 @@ fn run() -> Result<(), String> {
         eprintln!("pve-bench: report written to {path}");
     }
     Ok(())
+}
+
+/// The Go provider to compare start-up with: `BENCH_GO_PEER` (set by
+/// `make bench` from `tools/install-go-peer.sh`), or why there is none.
+fn go_peer() -> Result<std::path::PathBuf, String> {
+    match std::env::var_os("BENCH_GO_PEER").filter(|p| !p.is_empty()) {
+        Some(path) if std::path::Path::new(&path).is_file() => Ok(path.into()),
+        Some(path) => Err(format!(
+            "{} does not exist",
+            std::path::Path::new(&path).display()
+        )),
+        None => Err(
+            "not installed (BENCH_GO_PEER unset; `tools/install-go-peer.sh` installs it from PyPI)"
+                .into(),
+        ),
+    }
 }
 
 /// Seconds with millisecond precision, for tables.

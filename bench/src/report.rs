@@ -14,6 +14,8 @@ use crate::startup::{StartupSample, median};
 pub struct Inputs<'a> {
     pub binary: &'a Path,
     pub startup: &'a [StartupSample],
+    /// The Go peer's samples, or why there are none.
+    pub peer: Result<&'a [StartupSample], &'a str>,
     pub scale: &'a [ScaleResult],
     pub sim_throughput: Option<&'a str>,
 }
@@ -70,35 +72,12 @@ pub fn render(inputs: &Inputs<'_>) -> String {
         env!("CARGO_PKG_VERSION")
     );
 
-    let mut handshake: Vec<Duration> = inputs.startup.iter().map(|s| s.handshake).collect();
-    let mut first: Vec<Duration> = inputs.startup.iter().map(|s| s.first_schema).collect();
-    let mut warm: Vec<Duration> = inputs.startup.iter().map(|s| s.warm_schema).collect();
-    let bytes = inputs.startup.first().map(|s| s.schema_bytes).unwrap_or(0);
-    let ms = |d: Duration| format!("{:.1} ms", d.as_secs_f64() * 1000.0);
+    startup_table(&mut out, inputs.startup, inputs.peer);
     let _ = writeln!(
         out,
-        "\n## Provider start-up (median of {} runs)\n",
-        inputs.startup.len()
-    );
-    let _ = writeln!(out, "| What | Median | Max |\n|---|---|---|");
-    let max = |v: &[Duration]| v.iter().max().copied().unwrap_or_default();
-    let _ = writeln!(
-        out,
-        "| Spawn → handshake line on stdout | {} | {} |",
-        ms(median(&mut handshake)),
-        ms(max(&handshake))
-    );
-    let _ = writeln!(
-        out,
-        "| mTLS connect + first `GetProviderSchema` ({bytes} bytes) | {} | {} |",
-        ms(median(&mut first)),
-        ms(max(&first))
-    );
-    let _ = writeln!(
-        out,
-        "| `GetProviderSchema` on an open connection | {} | {} |",
-        ms(median(&mut warm)),
-        ms(max(&warm))
+        "\nBinary size: {} (`{}`).",
+        file_size(inputs.binary),
+        inputs.binary.display()
     );
 
     for result in inputs.scale {
@@ -116,6 +95,101 @@ pub fn render(inputs: &Inputs<'_>) -> String {
     out
 }
 
+fn file_size(path: &Path) -> String {
+    std::fs::metadata(path)
+        .map(|m| format!("{:.1} MiB", m.len() as f64 / 1024.0 / 1024.0))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+/// Medians of one provider's samples: handshake, first schema, warm schema.
+fn medians(samples: &[StartupSample]) -> [Duration; 3] {
+    let mut handshake: Vec<Duration> = samples.iter().map(|s| s.handshake).collect();
+    let mut first: Vec<Duration> = samples.iter().map(|s| s.first_schema).collect();
+    let mut warm: Vec<Duration> = samples.iter().map(|s| s.warm_schema).collect();
+    [
+        median(&mut handshake),
+        median(&mut first),
+        median(&mut warm),
+    ]
+}
+
+fn max_of(samples: &[StartupSample], pick: fn(&StartupSample) -> Duration) -> Duration {
+    samples.iter().map(pick).max().unwrap_or_default()
+}
+
+/// Ours and the Go peer's medians side by side, with the ratio.
+fn startup_table(
+    out: &mut String,
+    ours: &[StartupSample],
+    peer: Result<&[StartupSample], &str>,
+) {
+    let _ = writeln!(
+        out,
+        "\n## Provider start-up (median of {} runs{})\n",
+        ours.len(),
+        if peer.is_ok() {
+            ", alternating with the Go peer"
+        } else {
+            ""
+        }
+    );
+    let bytes = ours.first().map(|s| s.schema_bytes).unwrap_or(0);
+    let ours_m = medians(ours);
+    let picks: [(&str, fn(&StartupSample) -> Duration); 3] = [
+        ("Spawn → handshake line on stdout", |s| s.handshake),
+        ("mTLS connect + first `GetProviderSchema`", |s| s.first_schema),
+        ("`GetProviderSchema` on an open connection", |s| s.warm_schema),
+    ];
+    match peer {
+        Ok(peer) => {
+            let peer_m = medians(peer);
+            let peer_bytes = peer.first().map(|s| s.schema_bytes).unwrap_or(0);
+            let _ = writeln!(
+                out,
+                "| What | terraform-provider-pve (max) | Go peer: terraform-provider-workato 0.16.0 (max) | Ratio of medians |\n|---|---|---|---|"
+            );
+            for (i, (name, pick)) in picks.iter().enumerate() {
+                let ratio = if peer_m[i].is_zero() {
+                    "-".to_string()
+                } else {
+                    format!("{:.2}", ours_m[i].as_secs_f64() / peer_m[i].as_secs_f64())
+                };
+                let _ = writeln!(
+                    out,
+                    "| {name} | {} ({}) | {} ({}) | {ratio} |",
+                    ms(ours_m[i]),
+                    ms(max_of(ours, *pick)),
+                    ms(peer_m[i]),
+                    ms(max_of(peer, *pick)),
+                );
+            }
+            let _ = writeln!(
+                out,
+                "\nSchema sizes: ours {bytes} bytes, the Go peer's {peer_bytes} bytes. The Go peer is the binary shipped in the PyPI wheel `workato-terraform-provider==0.16.0` (terraform-plugin-go), started with the same environment."
+            );
+        }
+        Err(reason) => {
+            let _ = writeln!(out, "| What | Median | Max |\n|---|---|---|");
+            for (i, (name, pick)) in picks.iter().enumerate() {
+                let _ = writeln!(
+                    out,
+                    "| {name} | {} | {} |",
+                    ms(ours_m[i]),
+                    ms(max_of(ours, *pick))
+                );
+            }
+            let _ = writeln!(
+                out,
+                "\nThe Go peer could not be measured: {reason}. Schema size: {bytes} bytes."
+            );
+        }
+    }
+}
+
 fn scale_table(out: &mut String, result: &ScaleResult) {
     let o = result.options;
     let _ = writeln!(
@@ -125,7 +199,7 @@ fn scale_table(out: &mut String, result: &ScaleResult) {
     );
     let _ = writeln!(
         out,
-        "| Command | Wall | API requests | per object | writes | ACL list reads | Provider peak RSS | CPU: Terraform / provider / simulator |"
+        "| Command | Wall | API requests | per object | writes | list reads | Provider peak RSS | CPU: Terraform / provider / simulator |"
     );
     let _ = writeln!(out, "|---|---|---|---|---|---|---|---|");
     for m in [&result.apply, &result.plan, &result.destroy] {
@@ -150,7 +224,7 @@ fn row(out: &mut String, m: &Measurement, objects: usize) {
         m.requests,
         m.requests as f64 / objects.max(1) as f64,
         m.writes,
-        m.acl_list_reads,
+        m.list_reads,
         m.provider_peak_rss_kib as f64 / 1024.0,
         m.provider_processes,
         m.terraform_cpu,

@@ -33,8 +33,9 @@ pub struct Measurement {
     pub requests: u64,
     /// Of which POST/PUT/DELETE (serialised by the provider).
     pub writes: u64,
-    /// `GET /access/acl` calls.
-    pub acl_list_reads: u64,
+    /// Collection list calls (`GET /access/acl`, `/access/users`,
+    /// `/access/roles`, `/access/groups`, `/pools`).
+    pub list_reads: u64,
     /// CPU seconds of the Terraform process.
     pub terraform_cpu: f64,
     /// CPU seconds of all provider processes Terraform started.
@@ -281,7 +282,16 @@ fn measure(
         wall,
         requests: after.total.saturating_sub(before.total),
         writes,
-        acl_list_reads: delta("GET /access/acl"),
+        list_reads: [
+            "GET /access/acl",
+            "GET /access/users",
+            "GET /access/roles",
+            "GET /access/groups",
+            "GET /pools",
+        ]
+        .iter()
+        .map(|key| delta(key))
+        .sum(),
         terraform_cpu: terraform.cpu_seconds,
         provider_cpu: providers.iter().map(|u| u.cpu_seconds).sum(),
         simulator_cpu: self_after.cpu_seconds - self_before.cpu_seconds,

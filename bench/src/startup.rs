@@ -1,6 +1,8 @@
 //! Provider start-up as Terraform sees it: spawn the binary with the
-//! environment go-plugin sets, read the handshake line, connect over mutual
-//! TLS on the unix socket and call `GetProviderSchema`.
+//! environment go-plugin sets (magic cookie, `PLUGIN_PROTOCOL_VERSIONS=5,6`,
+//! a fresh P-521 client certificate), read the handshake line, connect over
+//! mutual TLS on the unix socket and call `GetProviderSchema`. The same
+//! measurement runs against a Go (terraform-plugin-go) provider for scale.
 
 use std::io::{BufRead as _, BufReader};
 use std::path::Path;
@@ -176,7 +178,7 @@ pub fn sample(runtime: &tokio::runtime::Runtime, binary: &Path) -> Result<Startu
     let started = Instant::now();
     let mut child = Command::new(binary)
         .env("TF_PLUGIN_MAGIC_COOKIE", MAGIC_COOKIE)
-        .env("PLUGIN_PROTOCOL_VERSIONS", "6")
+        .env("PLUGIN_PROTOCOL_VERSIONS", "5,6")
         .env("PLUGIN_CLIENT_CERT", &identity.pem)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

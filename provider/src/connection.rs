@@ -1,16 +1,22 @@
 //! The configured connection that every resource and data source shares:
 //! the API client, the queue that serialises writes to the access
-//! configuration, and the short-lived ACL list cache.
+//! configuration, and the short-lived list caches that answer refresh reads.
 
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use proxmox_client::{AclEntry, Client, Error};
+use proxmox_client::{
+    AclEntry, Client, Error, Group, GroupId, Pool, PoolId, Role, RoleId, TokenId, TokenInfo, User,
+    UserId,
+};
 use tfplugin::diag::Diagnostics;
 
-/// How long one ACL list answers every ACL read. A refresh of N `pve_acl`
-/// resources then costs one list call, not N; writes invalidate it at once.
-const ACL_CACHE_TTL: Duration = Duration::from_secs(10);
+/// How long one list call answers every read of its collection. A refresh
+/// of N users, tokens, roles, groups, pools or ACLs then costs one list call
+/// per collection, not N GETs; writes invalidate every list at once.
+const LIST_CACHE_TTL: Duration = Duration::from_secs(10);
 
 /// How often a read-back after an interrupted create is attempted.
 const READ_BACK_ATTEMPTS: u32 = 5;
@@ -71,7 +77,8 @@ pub struct Connection {
     /// them here means parallel applies wait for each other instead of
     /// piling up on lock timeouts.
     writes: tokio::sync::Mutex<()>,
-    acl_cache: AclCache,
+    /// Lists that answer refresh reads (see [`ListCache`]).
+    lists: ListCaches,
 }
 
 impl Connection {
@@ -80,7 +87,7 @@ impl Connection {
             client,
             credential: credential.into(),
             writes: tokio::sync::Mutex::new(()),
-            acl_cache: AclCache::default(),
+            lists: ListCaches::default(),
         }
     }
 
@@ -103,7 +110,7 @@ impl Connection {
     {
         let _turn = self.writes.lock().await;
         let result = op(self.client.clone()).await;
-        self.acl_cache.invalidate();
+        self.lists.invalidate();
         result
     }
 
@@ -145,49 +152,194 @@ impl Connection {
 
     /// The full ACL list, shared by every ACL read within the cache lifetime.
     pub async fn acl_entries(&self) -> Result<Arc<Vec<AclEntry>>, Error> {
-        self.acl_cache.get_or_fetch(&self.client).await
+        self.lists
+            .acl
+            .get_or_fetch(&self.lists.generation, || async {
+                self.client.acl().list().await
+            })
+            .await
     }
 }
 
-/// One ACL list: when it was fetched, under which write generation, and the entries.
+/// One list answer: when it was fetched, under which write generation, and the value.
 #[derive(Debug)]
-struct CachedAcl {
+struct Cached<T> {
     fetched: Instant,
     generation: u64,
-    entries: Arc<Vec<AclEntry>>,
+    value: Arc<T>,
 }
 
-/// A single-flight, generation-checked cache of `GET /access/acl`.
-#[derive(Debug, Default)]
-struct AclCache {
+/// A single-flight, generation-checked cache of one list call.
+///
+/// Concurrent readers wait for one fetch instead of each calling PVE. Every
+/// write through [`Connection::write`] bumps the connection's generation, so
+/// an answer fetched before a write (or while one was running) is never
+/// served after it: the next reader fetches again.
+#[derive(Debug)]
+struct ListCache<T> {
     /// Held while fetching, so concurrent readers wait for one list call.
-    slot: tokio::sync::Mutex<Option<CachedAcl>>,
-    /// Bumped by every write; an entry from an older generation is stale.
-    generation: std::sync::atomic::AtomicU64,
+    slot: tokio::sync::Mutex<Option<Cached<T>>>,
 }
 
-impl AclCache {
+impl<T> Default for ListCache<T> {
+    fn default() -> Self {
+        Self {
+            slot: tokio::sync::Mutex::new(None),
+        }
+    }
+}
+
+impl<T> ListCache<T> {
+    async fn get_or_fetch<F, Fut>(&self, generation: &AtomicU64, fetch: F) -> Result<Arc<T>, Error>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<T, Error>>,
+    {
+        let mut slot = self.slot.lock().await;
+        // Read before fetching: a write that ends during the fetch bumps the
+        // generation past this one, and the answer is not reused.
+        let current = generation.load(Ordering::SeqCst);
+        if let Some(cached) = slot.as_ref()
+            && cached.generation == current
+            && cached.fetched.elapsed() < LIST_CACHE_TTL
+        {
+            return Ok(cached.value.clone());
+        }
+        let value = Arc::new(fetch().await?);
+        *slot = Some(Cached {
+            fetched: Instant::now(),
+            generation: current,
+            value: value.clone(),
+        });
+        Ok(value)
+    }
+}
+
+/// The collections a refresh reads, each from one list call.
+#[derive(Debug, Default)]
+struct ListCaches {
+    /// Bumped by every write; an answer from an older generation is stale.
+    /// One counter for all lists: a write to one collection can change
+    /// another (deleting a user drops its ACLs and group memberships).
+    generation: AtomicU64,
+    acl: ListCache<Vec<AclEntry>>,
+    /// `GET /access/users?full=1`, by user id.
+    users: ListCache<BTreeMap<String, User>>,
+    /// `GET /access/roles`, by role id.
+    roles: ListCache<BTreeMap<String, Role>>,
+    /// `GET /access/groups`, by group id.
+    groups: ListCache<BTreeMap<String, Group>>,
+    /// `GET /pools`, by pool id.
+    pools: ListCache<BTreeMap<String, Pool>>,
+}
+
+impl ListCaches {
     fn invalidate(&self) {
-        self.generation
-            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.generation.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// Logs a list call that failed; the caller then asks for the one object.
+fn list_failed<T>(what: &str, result: Result<T, Error>) -> Option<T> {
+    match result {
+        Ok(value) => Some(value),
+        Err(error) => {
+            tracing::debug!(list = what, error = %error, "list call failed; reading the object itself");
+            None
+        }
+    }
+}
+
+/// Refresh reads served from the list caches.
+///
+/// Each returns `Some` only when the object is in the list. `None` means
+/// "ask for the object itself": the list failed, or does not show it — PVE
+/// filters lists by the caller's privileges, so absence from a list is no
+/// proof that an object is gone; the per-object GET decides, with the same
+/// answer and error as before the caches existed.
+impl Connection {
+    /// A user (with groups and tokens) from `GET /access/users?full=1`.
+    pub async fn listed_user(&self, user: &UserId) -> Option<User> {
+        let fetched = self
+            .lists
+            .users
+            .get_or_fetch(&self.lists.generation, || async {
+                let users = self.client.users().list().await?;
+                Ok(users
+                    .into_iter()
+                    .map(|mut user| {
+                        // GET answers groups sorted; the list joins them in config order.
+                        user.groups.sort();
+                        user.tokens.sort_by(|a, b| a.tokenid.cmp(&b.tokenid));
+                        (user.userid.to_string(), user)
+                    })
+                    .collect())
+            })
+            .await;
+        list_failed("users", fetched)?.get(user.as_str()).cloned()
     }
 
-    async fn get_or_fetch(&self, client: &Client) -> Result<Arc<Vec<AclEntry>>, Error> {
-        let mut slot = self.slot.lock().await;
-        let generation = self.generation.load(std::sync::atomic::Ordering::SeqCst);
-        if let Some(cached) = slot.as_ref()
-            && cached.generation == generation
-            && cached.fetched.elapsed() < ACL_CACHE_TTL
-        {
-            return Ok(cached.entries.clone());
-        }
-        let entries = Arc::new(client.acl().list().await?);
-        *slot = Some(CachedAcl {
-            fetched: Instant::now(),
-            generation,
-            entries: entries.clone(),
-        });
-        Ok(entries)
+    /// A token's settings, from the same user list (`full=1` carries
+    /// every user's tokens).
+    pub async fn listed_token(&self, token: &TokenId) -> Option<TokenInfo> {
+        self.listed_user(token.user())
+            .await?
+            .tokens
+            .into_iter()
+            .find(|info| info.tokenid == *token.name())
+    }
+
+    /// A role and its privileges from `GET /access/roles`.
+    pub async fn listed_role(&self, role: &RoleId) -> Option<Role> {
+        let fetched = self
+            .lists
+            .roles
+            .get_or_fetch(&self.lists.generation, || async {
+                let roles = self.client.roles().list().await?;
+                Ok(roles
+                    .into_iter()
+                    .map(|role| (role.roleid.to_string(), role))
+                    .collect())
+            })
+            .await;
+        list_failed("roles", fetched)?.get(role.as_str()).cloned()
+    }
+
+    /// A group and its members from `GET /access/groups`.
+    pub async fn listed_group(&self, group: &GroupId) -> Option<Group> {
+        let fetched = self
+            .lists
+            .groups
+            .get_or_fetch(&self.lists.generation, || async {
+                let groups = self.client.groups().list().await?;
+                Ok(groups
+                    .into_iter()
+                    .map(|mut group| {
+                        // GET sorts members too (see GroupsHandler::get).
+                        group.members.sort();
+                        (group.groupid.to_string(), group)
+                    })
+                    .collect())
+            })
+            .await;
+        list_failed("groups", fetched)?.get(group.as_str()).cloned()
+    }
+
+    /// A pool's id and comment from `GET /pools`. The list has no members:
+    /// readers that need them call `GET /pools?poolid=` themselves.
+    pub async fn listed_pool(&self, pool: &PoolId) -> Option<Pool> {
+        let fetched = self
+            .lists
+            .pools
+            .get_or_fetch(&self.lists.generation, || async {
+                let pools = self.client.pools().list().await?;
+                Ok(pools
+                    .into_iter()
+                    .map(|pool| (pool.poolid.to_string(), pool))
+                    .collect())
+            })
+            .await;
+        list_failed("pools", fetched)?.get(pool.as_str()).cloned()
     }
 }
 
@@ -221,3 +373,7 @@ impl Connection {
         Diagnostics::error(format!("Could not {action}"), detail)
     }
 }
+
+#[cfg(test)]
+#[path = "connection_tests.rs"]
+mod tests;

@@ -133,7 +133,11 @@ Import with the group id: `terraform import pve_group.NAME ops`."
     async fn read(&self, current: &ResourceState) -> Result<Option<ResourceState>, Diagnostics> {
         let group = GroupModel::from_value(&current.state)?.group()?;
         let connection = self.pve.connection()?;
-        match connection.client().groups().get(&group).await {
+        let found = match connection.listed_group(&group).await {
+            Some(found) => Ok(found),
+            None => connection.client().groups().get(&group).await,
+        };
+        match found {
             Ok(found) => Ok(Some(GroupModel::from_api(&found).into_state())),
             Err(error) if error.is_not_found() => Ok(None),
             Err(error) => Err(connection.diagnose(&format!("read group '{group}'"), &error)),

@@ -118,7 +118,12 @@ PVE deletes only empty pools. Import with the pool id: `terraform import pve_poo
         let model = PoolModel::from_value(&current.state)?;
         let pool = model.pool()?;
         let connection = self.pve.connection()?;
-        match connection.client().pools().get(&pool).await {
+        // Only the comment is read: the list has it (members it has not).
+        let found = match connection.listed_pool(&pool).await {
+            Some(found) => Ok(found),
+            None => connection.client().pools().get(&pool).await,
+        };
+        match found {
             Ok(found) => Ok(Some(
                 PoolModel {
                     pool_id: model.pool_id.clone(),

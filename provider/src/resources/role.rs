@@ -197,7 +197,11 @@ Import with the role id: `terraform import pve_role.NAME VMOperator`."
         let model = RoleModel::from_value(&current.state)?;
         let role = model.role()?;
         let connection = self.pve.connection()?;
-        match connection.client().roles().get(&role).await {
+        let found = match connection.listed_role(&role).await {
+            Some(found) => Ok(found),
+            None => connection.client().roles().get(&role).await,
+        };
+        match found {
             Ok(found) => Ok(Some(
                 RoleModel {
                     role_id: role.to_string(),

@@ -163,7 +163,11 @@ Changes after create use `PUT /access/password`, which needs a ticket login (pro
         let prior = UserModel::from_value(&current.state)?;
         let user = prior.user()?;
         let connection = self.pve.connection()?;
-        match connection.client().users().get(&user).await {
+        let found = match connection.listed_user(&user).await {
+            Some(found) => Ok(found),
+            None => connection.client().users().get(&user).await,
+        };
+        match found {
             Ok(found) => Ok(Some(UserModel::from_api(&found, &prior).into_state())),
             Err(error) if error.is_not_found() => Ok(None),
             Err(error) => Err(connection.diagnose(&format!("read user '{user}'"), &error)),

@@ -222,12 +222,17 @@ Import with the full token id: `terraform import pve_user_token.NAME ci@pve!depl
         let prior = TokenModel::from_value(&current.state)?;
         let token = prior.token_id()?;
         let connection = self.pve.connection()?;
-        match connection
-            .client()
-            .tokens(token.user())
-            .get(token.name())
-            .await
-        {
+        let found = match connection.listed_token(&token).await {
+            Some(info) => Ok(info),
+            None => {
+                connection
+                    .client()
+                    .tokens(token.user())
+                    .get(token.name())
+                    .await
+            }
+        };
+        match found {
             Ok(info) => {
                 let mut read = TokenModel::from_api(&token, &info, &prior, prior.value.clone());
                 // Imported, or written by a provider version without it: from now.

@@ -1,0 +1,306 @@
+//! The list caches against pve-sim: list answers equal the per-object GETs,
+//! one list call serves concurrent readers, and a write is never followed
+//! by a stale read.
+
+use std::collections::BTreeSet;
+
+use proxmox_client::{
+    Client, CreateGroup, CreatePool, CreateRole, CreateToken, CreateUser, GroupId, PoolId, RoleId,
+    TokenId, UpdateRole, UpdateUser, UserId,
+};
+
+use super::Connection;
+
+async fn simulated() -> (pve_sim::RunningSim, Connection, Client) {
+    let sim = pve_sim::start(pve_sim::SimOptions::default())
+        .await
+        .unwrap();
+    let root = Client::builder(sim.url())
+        .ca_pem(sim.ca_cert_pem().to_string())
+        .password("root@pam".parse().unwrap(), sim.root_password())
+        .build()
+        .unwrap();
+    let connection = Connection::new(root.clone(), "password of root@pam");
+    (sim, connection, root)
+}
+
+fn user(id: &str) -> UserId {
+    id.parse().unwrap()
+}
+
+/// Users with and without groups, tokens, names, keys and expiry; roles,
+/// groups and pools with and without comments.
+async fn populate(root: &Client) {
+    for group in ["ops", "dev", "audit"] {
+        let comment = (group != "audit").then(|| format!("{group} team"));
+        root.groups()
+            .create(&group.parse().unwrap(), &CreateGroup { comment })
+            .await
+            .unwrap();
+    }
+    root.users()
+        .create(
+            &user("alice@pve"),
+            &CreateUser {
+                comment: Some("admin".into()),
+                email: Some("alice@example.com".into()),
+                firstname: Some("Alice".into()),
+                lastname: Some("Liddell".into()),
+                expire: Some(4_102_444_800),
+                enable: Some(false),
+                keys: Some("x".to_string().into()),
+                // Out of order on purpose: GET sorts them.
+                groups: vec!["ops".parse().unwrap(), "dev".parse().unwrap()],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    root.users()
+        .create(&user("bob@pve"), &CreateUser::default())
+        .await
+        .unwrap();
+    for (name, privsep, expire, comment) in [
+        ("ci", Some(false), Some(4_102_444_800), Some("pipeline")),
+        ("b-backup", None, None, None),
+        ("a-audit", Some(true), Some(0), Some("")),
+    ] {
+        root.tokens(&user("alice@pve"))
+            .create(
+                &name.parse().unwrap(),
+                &CreateToken {
+                    comment: comment.map(str::to_string),
+                    expire,
+                    privsep,
+                },
+            )
+            .await
+            .unwrap();
+    }
+    for (role, privs) in [
+        ("Empty", vec![]),
+        ("Ops", vec!["VM.Audit", "Sys.Audit", "VM.Console"]),
+    ] {
+        root.roles()
+            .create(
+                &role.parse().unwrap(),
+                &CreateRole {
+                    privs: privs.into_iter().map(str::to_string).collect(),
+                },
+            )
+            .await
+            .unwrap();
+    }
+    for (pool, comment) in [("prod", Some("production")), ("lab", None)] {
+        root.pools()
+            .create(
+                &pool.parse().unwrap(),
+                &CreatePool {
+                    comment: comment.map(str::to_string),
+                },
+            )
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn list_answers_equal_the_object_reads() {
+    let (_sim, connection, root) = simulated().await;
+    populate(&root).await;
+
+    for id in ["alice@pve", "bob@pve", "root@pam"] {
+        let id = user(id);
+        let mut listed = connection.listed_user(&id).await.expect("listed");
+        let got = root.users().get(&id).await.unwrap();
+        // Only the list names the realm type; the resources do not read it.
+        listed.realm_type = None;
+        assert_eq!(listed, got, "{id}");
+        for info in &got.tokens {
+            let token = TokenId::from_parts(id.clone(), info.tokenid.clone());
+            let listed = connection.listed_token(&token).await.expect("token");
+            let got = root.tokens(&id).get(&info.tokenid).await.unwrap();
+            assert_eq!(listed, got, "{token}");
+        }
+    }
+    let alice = connection.listed_user(&user("alice@pve")).await.unwrap();
+    assert_eq!(alice.tokens.len(), 3);
+    assert_eq!(alice.groups.len(), 2);
+
+    for id in ["Empty", "Ops", "PVEAuditor", "Administrator", "NoAccess"] {
+        let id: RoleId = id.parse().unwrap();
+        let listed = connection.listed_role(&id).await.expect("role");
+        assert_eq!(listed, root.roles().get(&id).await.unwrap(), "{id}");
+    }
+    for id in ["ops", "dev", "audit"] {
+        let id: GroupId = id.parse().unwrap();
+        let listed = connection.listed_group(&id).await.expect("group");
+        assert_eq!(listed, root.groups().get(&id).await.unwrap(), "{id}");
+    }
+    for id in ["prod", "lab"] {
+        let id: PoolId = id.parse().unwrap();
+        let listed = connection.listed_pool(&id).await.expect("pool");
+        let got = root.pools().get(&id).await.unwrap();
+        // The pool resource reads the comment only; the list has no members.
+        assert_eq!(
+            (&listed.poolid, &listed.comment),
+            (&got.poolid, &got.comment)
+        );
+    }
+}
+
+#[tokio::test]
+async fn one_list_call_serves_every_concurrent_reader() {
+    let (sim, connection, root) = simulated().await;
+    populate(&root).await;
+    let before = sim.stats();
+    let reads = (0..50).map(|i| {
+        let connection = &connection;
+        async move {
+            let id = if i % 2 == 0 { "alice@pve" } else { "bob@pve" };
+            connection.listed_user(&user(id)).await.is_some()
+        }
+    });
+    let found = futures::future::join_all(reads).await;
+    assert!(found.iter().all(|f| *f));
+    let role: RoleId = "Ops".parse().unwrap();
+    for _ in 0..10 {
+        assert!(connection.listed_role(&role).await.is_some());
+    }
+    let after = sim.stats();
+    assert_eq!(after.total - before.total, 2, "{:?}", after.by_route);
+    assert_eq!(after.count("GET /access/users"), 1);
+    assert_eq!(after.count("GET /access/roles"), 1);
+}
+
+#[tokio::test]
+async fn a_write_is_never_followed_by_a_stale_read() {
+    let (sim, connection, root) = simulated().await;
+    populate(&root).await;
+    let alice = user("alice@pve");
+    let role: RoleId = "Ops".parse().unwrap();
+    let comment = |u: Option<proxmox_client::User>| u.and_then(|u| u.comment);
+    assert_eq!(
+        comment(connection.listed_user(&alice).await).as_deref(),
+        Some("admin")
+    );
+    assert!(connection.listed_role(&role).await.is_some());
+
+    // A write through the connection: the next read sees it.
+    let id = alice.clone();
+    connection
+        .write(|client| async move {
+            client
+                .users()
+                .update(
+                    &id,
+                    &UpdateUser {
+                        comment: Some("changed".into()),
+                        ..Default::default()
+                    },
+                )
+                .await
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        comment(connection.listed_user(&alice).await).as_deref(),
+        Some("changed")
+    );
+    // Every list is invalidated, not only the one the write touched.
+    let lists_before = sim.stats().count("GET /access/roles");
+    let id = role.clone();
+    connection
+        .write(|client| async move {
+            client
+                .roles()
+                .update(
+                    &id,
+                    &UpdateRole {
+                        privs: vec!["VM.Audit".into()],
+                        append: false,
+                    },
+                )
+                .await
+        })
+        .await
+        .unwrap();
+    let privs = connection.listed_role(&role).await.unwrap().privs;
+    assert_eq!(privs, BTreeSet::from(["VM.Audit".to_string()]));
+    assert_eq!(sim.stats().count("GET /access/roles"), lists_before + 1);
+
+    // A failed write invalidates too: PVE may have applied part of it.
+    let gone = user("alice@pve");
+    let _ = connection
+        .write(|client| async move { client.users().delete(&gone).await })
+        .await;
+    assert!(
+        connection.listed_user(&alice).await.is_none(),
+        "a deleted user is not served from an old list"
+    );
+    // Deleting the user took its tokens with it.
+    let token = TokenId::from_parts(alice.clone(), "ci".parse().unwrap());
+    assert!(connection.listed_token(&token).await.is_none());
+}
+
+#[tokio::test]
+async fn a_write_during_a_list_call_is_not_hidden_by_it() {
+    let (sim, connection, root) = simulated().await;
+    populate(&root).await;
+    let bob = user("bob@pve");
+    // Slow list calls, so the write below lands while one is in flight.
+    sim.set_faults(pve_sim::FaultConfig {
+        latency_ms: 200,
+        ..Default::default()
+    });
+    let reader = connection.listed_user(&bob);
+    let writer = async {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let id = bob.clone();
+        connection
+            .write(|client| async move {
+                client
+                    .users()
+                    .update(
+                        &id,
+                        &UpdateUser {
+                            comment: Some("written".into()),
+                            ..Default::default()
+                        },
+                    )
+                    .await
+            })
+            .await
+            .unwrap();
+    };
+    let (_, ()) = tokio::join!(reader, writer);
+    sim.set_faults(pve_sim::FaultConfig::default());
+    let after = connection.listed_user(&bob).await.unwrap();
+    assert_eq!(after.comment.as_deref(), Some("written"));
+}
+
+#[tokio::test]
+async fn objects_missing_from_a_list_are_left_to_the_object_read() {
+    let (_sim, connection, _root) = simulated().await;
+    assert!(connection.listed_user(&user("nobody@pve")).await.is_none());
+    let token = TokenId::from_parts(user("root@pam"), "none".parse().unwrap());
+    assert!(connection.listed_token(&token).await.is_none());
+    assert!(
+        connection
+            .listed_role(&"Missing".parse().unwrap())
+            .await
+            .is_none()
+    );
+    assert!(
+        connection
+            .listed_group(&"missing".parse().unwrap())
+            .await
+            .is_none()
+    );
+    assert!(
+        connection
+            .listed_pool(&"missing".parse().unwrap())
+            .await
+            .is_none()
+    );
+}
