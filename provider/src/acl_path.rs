@@ -87,6 +87,14 @@ pub fn is_valid(normal: &str) -> bool {
 /// Why a configured path cannot be used, or `Ok(())`. The message names
 /// the fix: the normal form to write, or the forms PVE accepts.
 pub fn check(path: &str) -> Result<(), String> {
+    // PVE's regex allows any `[[:alnum:]]`, but user.cfg is read back as
+    // Latin-1 bytes: a non-ASCII path no longer matches on the next read,
+    // and PVE drops the entry silently.
+    if !path.is_ascii() {
+        return Err(format!(
+            "`{path}` contains non-ASCII characters: PVE accepts them, but drops the entry the next time it reads user.cfg. Use ASCII letters, digits, '.', '-', '_' and '/' only."
+        ));
+    }
     let Some(normal) = normalize(path) else {
         return Err(format!(
             "`{path}` is not an ACL path: it must be non-empty and contain only letters, digits, '.', '-', '_' and '/'. Valid forms: {VALID_FORMS}."
@@ -181,6 +189,16 @@ mod tests {
             let error = check(path).unwrap_err();
             assert!(error.contains("Valid forms: /, /access"), "{error}");
         }
+    }
+
+    #[test]
+    fn non_ascii_paths_are_refused_with_the_reason() {
+        for path in ["/storage/lökal", "/mapping/pci/gpü"] {
+            let error = check(path).unwrap_err();
+            assert!(error.contains("non-ASCII"), "{error}");
+        }
+        // Upper case is fine: PVE storage ids may use it.
+        assert_eq!(check("/storage/NFS-Backup"), Ok(()));
     }
 
     #[test]

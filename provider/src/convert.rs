@@ -226,6 +226,47 @@ pub fn check_known_string(
     }
 }
 
+/// A check for [`check_known_string`] on a comment PVE keeps in user.cfg.
+/// PVE re-reads that file on every request, and the reader trims leading
+/// and trailing whitespace and drops a comment of exactly `0` (false to
+/// Perl): such a comment would read back differently from the
+/// configuration ("inconsistent result after apply", then endless drift).
+pub fn user_cfg_comment(text: &str) -> Result<(), String> {
+    if text.is_empty() {
+        Err("PVE does not store an empty comment; leave `comment` unset instead of \"\".".into())
+    } else if text.trim() != text {
+        Err("PVE trims leading and trailing spaces (and line breaks) when it reads user.cfg back, so this comment would never match; remove them (e.g. use `trimspace()`).".into())
+    } else if text == "0" {
+        Err("PVE drops a comment of exactly `0` when it reads user.cfg back (Perl reads it as false); use another text, or leave `comment` unset.".into())
+    } else {
+        Ok(())
+    }
+}
+
+/// A check for ids that become one URL path segment (group and role ids):
+/// `.` and `..` pass PVE's character rule, but the URL layer removes such
+/// segments and the request would reach the collection endpoint instead.
+pub fn not_a_dot_segment(text: &str) -> Result<(), String> {
+    if text == "." || text == ".." {
+        Err(format!(
+            "`{text}` cannot be used as an id: URLs drop `.` and `..` path segments, so PVE would receive a request for the whole collection; use another name."
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// A check for user names: user.cfg stores group members and ACL users as
+/// `,`/`;`-separated lists, so a name containing either would be split into
+/// other names when PVE reads the file back.
+pub fn no_list_separator(text: &str) -> Result<(), String> {
+    if text.contains([',', ';']) {
+        Err("a user name must not contain `,` or `;`: PVE's user.cfg separates member lists with them, so the name would be split when PVE reads the file back; use another name.".into())
+    } else {
+        Ok(())
+    }
+}
+
 /// A check for [`check_known_string`]: at most `max` characters (PVE counts bytes).
 pub fn max_length(max: usize) -> impl FnOnce(&str) -> Result<(), String> {
     move |text| {

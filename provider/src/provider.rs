@@ -85,7 +85,7 @@ impl Provider for PveProvider {
                     "Skip TLS certificate verification. For tests only: prefer `ca_certificate` or `tls_fingerprint`. Defaults to `PROXMOX_VE_INSECURE`, else false.",
                 ),
                 setting("ca_certificate", "A PEM bundle (or the path of one) of extra CAs to trust, e.g. your cluster's `pve-root-ca.pem`."),
-                setting("tls_fingerprint", "Pin the server certificate by its SHA-256 fingerprint as PVE shows it (`AA:BB:…`); then no CA is needed."),
+                setting("tls_fingerprint", "Pin the server certificate by its SHA-256 fingerprint as PVE shows it (`AA:BB:…`); then no CA is needed, and `ca_certificate` and `insecure` are ignored (with a warning). A pin checks neither the chain, the host name nor the expiry, and breaks whenever the certificate is renewed: prefer `ca_certificate`."),
                 setting("min_tls", "The minimum TLS version: `1.2` (default) or `1.3`."),
                 Attribute::optional("timeout", Type::Number)
                     .description("Seconds to wait for one API request. Default 60."),
@@ -100,16 +100,12 @@ impl Provider for PveProvider {
     async fn validate_config(&self, config: &Value) -> Diagnostics {
         // Only what can be checked without the environment: values may still be unknown.
         let mut diagnostics = Diagnostics::new();
+        // No attribute path on a diagnostic about a sensitive value: with
+        // one, Terraform prints the configuration line, i.e. the secret.
         if let Some(token) = config.get("api_token").as_str()
             && let Err(error) = token.parse::<ApiToken>()
         {
-            diagnostics.push(
-                Diagnostic::error(
-                    "Invalid api_token",
-                    format!("{error}. Expected `USER@REALM!TOKENID=SECRET`."),
-                )
-                .at_attribute("api_token"),
-            );
+            diagnostics.push(invalid_api_token(&error));
         }
         if let Some(min_tls) = config.get("min_tls").as_str()
             && parse_min_tls(min_tls).is_none()
@@ -152,9 +148,9 @@ impl Provider for PveProvider {
             return Diagnostics::new();
         }
         match Settings::from_config(config).and_then(|settings| settings.connect()) {
-            Ok(connection) => {
+            Ok((connection, warnings)) => {
                 self.pve.set(connection);
-                Diagnostics::new()
+                Diagnostics(warnings)
             }
             Err(diagnostic) => {
                 self.pve.set_unconfigured(diagnostic.summary.clone());
@@ -184,6 +180,18 @@ impl Provider for PveProvider {
     }
 }
 
+/// The error for a malformed `api_token`. Deliberately without an attribute
+/// path (Terraform would print the configuration line with the secret); the
+/// parse error itself never echoes the value.
+fn invalid_api_token(error: &proxmox_client::IdError) -> Diagnostic {
+    Diagnostic::error(
+        "Invalid api_token",
+        format!(
+            "The `api_token` setting (or PROXMOX_VE_API_TOKEN) is malformed: {error}. Expected `USER@REALM!TOKENID=SECRET`."
+        ),
+    )
+}
+
 fn parse_min_tls(text: &str) -> Option<TlsVersion> {
     match text.trim() {
         "1.2" | "TLSv1.2" | "tls1.2" => Some(TlsVersion::Tls12),
@@ -203,24 +211,119 @@ struct Settings {
     min_tls: TlsVersion,
     timeout: Option<u64>,
     max_retries: Option<u32>,
+    /// Warnings for `ConfigureProvider` (settings that were ignored or
+    /// weaken verification).
+    warnings: Vec<Diagnostic>,
+}
+
+/// The three kinds of credential, each with the settings that belong to it.
+/// The first setting(s) decide whether a source sets the kind at all.
+const CREDENTIAL_KINDS: [(&str, &[&str]); 3] = [
+    ("`api_token`", &["api_token"]),
+    ("`username` + `password`", &["username", "password"]),
+    (
+        "`auth_ticket` + `csrf_prevention_token`",
+        &["auth_ticket", "csrf_prevention_token"],
+    ),
+];
+const TOKEN: usize = 0;
+const PASSWORD: usize = 1;
+const TICKET: usize = 2;
+
+fn env_var(name: &str) -> &'static str {
+    SETTINGS
+        .iter()
+        .find(|(n, _, _)| *n == name)
+        .map_or("", |(_, var, _)| *var)
+}
+
+/// Which credential kind to use, with the usual precedence: a kind set in
+/// the provider block wins, and the environment's credentials are then
+/// ignored (an aliased provider fed by an ephemeral token must work in a
+/// shell that exports a password); only two kinds in the *same* source are
+/// ambiguous. A lone `PROXMOX_VE_USERNAME` beside another credential in the
+/// environment (bpg/proxmox's docs suggest it for SSH) is ignored with a
+/// warning. `None`: no credential anywhere.
+fn choose_credential_kind(
+    in_block: &dyn Fn(&str) -> bool,
+    in_env: &dyn Fn(&str) -> bool,
+    warnings: &mut Vec<Diagnostic>,
+) -> Result<Option<usize>, Diagnostic> {
+    let kinds_in = |is_set: &dyn Fn(&str) -> bool| -> Vec<usize> {
+        (0..CREDENTIAL_KINDS.len())
+            .filter(|kind| CREDENTIAL_KINDS[*kind].1.iter().any(|name| is_set(name)))
+            .collect()
+    };
+    let conflict = |kinds: &[usize], source: &str| {
+        let names: Vec<&str> = kinds.iter().map(|kind| CREDENTIAL_KINDS[*kind].0).collect();
+        Diagnostic::error(
+            "Conflicting credentials",
+            format!(
+                "{source} sets more than one kind of credential ({}). Set exactly one of `api_token`, `username` + `password`, or `auth_ticket` + `csrf_prevention_token` there. (Credentials in the provider block take precedence over PROXMOX_VE_* variables; two in the same place are ambiguous.)",
+                names.join(" and ")
+            ),
+        )
+    };
+    let block_kinds = kinds_in(in_block);
+    let mut env_kinds = kinds_in(in_env);
+    match block_kinds.as_slice() {
+        [] => {}
+        [kind] => {
+            let ignored: Vec<&str> = env_kinds
+                .iter()
+                .filter(|other| *other != kind)
+                .flat_map(|other| CREDENTIAL_KINDS[*other].1.iter())
+                .filter(|name| in_env(name))
+                .map(|name| env_var(name))
+                .collect();
+            if !ignored.is_empty() {
+                // Names only, never values.
+                tracing::debug!(
+                    ignored = %ignored.join(", "),
+                    "credentials in the provider block take precedence; ignoring these environment variables"
+                );
+            }
+            return Ok(Some(*kind));
+        }
+        several => return Err(conflict(several, "The provider block")),
+    }
+    let lone_username = in_env("username") && !in_env("password");
+    if env_kinds.len() > 1 && lone_username {
+        env_kinds.retain(|kind| *kind != PASSWORD);
+        warnings.push(Diagnostic::warning(
+            "PROXMOX_VE_USERNAME ignored",
+            "PROXMOX_VE_USERNAME is set without PROXMOX_VE_PASSWORD, next to another credential, which is used. This provider needs no SSH user; unset PROXMOX_VE_USERNAME to silence this warning.",
+        ));
+    }
+    match env_kinds.as_slice() {
+        [] => Ok(None),
+        [kind] => Ok(Some(*kind)),
+        several => Err(conflict(several, "The environment")),
+    }
 }
 
 impl Settings {
     fn from_config(config: &Value) -> Result<Settings, Diagnostic> {
-        let text = |name: &str| -> Option<String> {
+        Self::from_config_with(config, &|var: &str| std::env::var(var).ok())
+    }
+
+    /// [`Settings::from_config`] with the environment as a lookup, so that
+    /// tests need not change the process environment.
+    fn from_config_with(
+        config: &Value,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Settings, Diagnostic> {
+        let nonblank = |value: String| (!value.trim().is_empty()).then_some(value);
+        let from_block = |name: &str| -> Option<String> {
             config
                 .get(name)
                 .as_str()
                 .map(str::to_string)
-                .or_else(|| {
-                    let var = SETTINGS
-                        .iter()
-                        .find(|(n, _, _)| *n == name)
-                        .map(|(_, v, _)| *v)?;
-                    std::env::var(var).ok()
-                })
-                .filter(|value| !value.trim().is_empty())
+                .and_then(nonblank)
         };
+        let from_env = |name: &str| -> Option<String> { env(env_var(name)).and_then(nonblank) };
+        let text = |name: &str| -> Option<String> { from_block(name).or_else(|| from_env(name)) };
+        let mut warnings = Vec::new();
         let endpoint = text("endpoint").ok_or_else(|| {
             Diagnostic::error(
                 "Missing endpoint",
@@ -229,33 +332,22 @@ impl Settings {
             .at_attribute("endpoint")
         })?;
 
-        let api_token = text("api_token");
-        let username = text("username");
-        let password = text("password");
-        let ticket = text("auth_ticket");
-        let csrf = text("csrf_prevention_token");
-        let chosen = [
-            api_token.is_some(),
-            username.is_some() || password.is_some(),
-            ticket.is_some(),
-        ]
-        .iter()
-        .filter(|set| **set)
-        .count();
-        if chosen > 1 {
-            return Err(Diagnostic::error(
-                "Conflicting credentials",
-                "Set exactly one of `api_token`, `username` + `password`, or `auth_ticket` + `csrf_prevention_token` (in the provider block or PROXMOX_VE_* variables).",
-            ));
-        }
+        let kind = choose_credential_kind(
+            &|name| from_block(name).is_some(),
+            &|name| from_env(name).is_some(),
+            &mut warnings,
+        )?;
+        // The settings of the chosen kind: the block's, else the environment's.
+        let part = |kind_wanted: usize, name: &str| -> Option<String> {
+            (kind == Some(kind_wanted)).then(|| text(name)).flatten()
+        };
+        let api_token = part(TOKEN, "api_token");
+        let username = part(PASSWORD, "username");
+        let password = part(PASSWORD, "password");
+        let ticket = part(TICKET, "auth_ticket");
+        let csrf = part(TICKET, "csrf_prevention_token");
         let (credentials, credential_description) = if let Some(token) = api_token {
-            let token: ApiToken = token.parse().map_err(|error| {
-                Diagnostic::error(
-                    "Invalid api_token",
-                    format!("{error}. Expected `USER@REALM!TOKENID=SECRET`."),
-                )
-                .at_attribute("api_token")
-            })?;
+            let token: ApiToken = token.parse().map_err(|error| invalid_api_token(&error))?;
             let description = format!("API token {}", token.id());
             (Credentials::ApiToken(token), description)
         } else if username.is_some() || password.is_some() {
@@ -282,14 +374,13 @@ impl Settings {
                 },
                 description,
             )
-        } else if let Some(ticket) = ticket {
-            let csrf = csrf.ok_or_else(|| {
-                Diagnostic::error(
-                    "Missing csrf_prevention_token",
-                    "`auth_ticket` needs the `csrf_prevention_token` that came with it.",
-                )
-                .at_attribute("csrf_prevention_token")
-            })?;
+        } else if ticket.is_some() || csrf.is_some() {
+            let (Some(ticket), Some(csrf)) = (ticket, csrf) else {
+                return Err(Diagnostic::error(
+                    "Incomplete ticket credentials",
+                    "`auth_ticket` needs the `csrf_prevention_token` that came with it: set both.",
+                ));
+            };
             (
                 Credentials::Ticket {
                     ticket: Secret::new(ticket),
@@ -346,21 +437,34 @@ impl Settings {
                 .as_i64()
                 .and_then(|n| u64::try_from(n).ok())
         };
+        let fingerprint = text("tls_fingerprint");
+        match (&fingerprint, insecure, &ca_pem) {
+            (Some(_), true, _) | (Some(_), _, Some(_)) => warnings.push(Diagnostic::warning(
+                "tls_fingerprint overrides other TLS settings",
+                "`tls_fingerprint` is set, so `ca_certificate` and `insecure` are ignored: only the pinned certificate is accepted. Remove the settings that do not apply.",
+            )),
+            (None, true, _) => warnings.push(Diagnostic::warning(
+                "TLS certificate verification is off",
+                "`insecure = true` (or PROXMOX_VE_INSECURE) accepts any certificate, so anyone on the network path can read the credentials. Set `ca_certificate` to the cluster CA (/etc/pve/pve-root-ca.pem) instead.",
+            )),
+            _ => {}
+        }
         Ok(Settings {
             endpoint,
             credentials,
             credential_description,
             insecure,
             ca_pem,
-            fingerprint: text("tls_fingerprint"),
+            fingerprint,
             min_tls,
             timeout: whole("timeout"),
             max_retries: whole("max_retries").and_then(|n| u32::try_from(n).ok()),
+            warnings,
         })
     }
 
     /// Builds the client; nothing is sent until the first API call.
-    fn connect(self) -> Result<Connection, Diagnostic> {
+    fn connect(self) -> Result<(Connection, Vec<Diagnostic>), Diagnostic> {
         let mut builder = Client::builder(&self.endpoint)
             .credentials(self.credentials)
             .insecure(self.insecure)
@@ -384,6 +488,143 @@ impl Settings {
         let client = builder.build().map_err(|error| {
             Diagnostic::error("Invalid provider configuration", error.to_string())
         })?;
-        Ok(Connection::new(client, self.credential_description))
+        Ok((
+            Connection::new(client, self.credential_description),
+            self.warnings,
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TOKEN_VALUE: &str = "ci@pve!deploy=0badc0de-dead-4bad-8bad-0123456789ab";
+
+    fn settings(block: &[(&str, &str)], env: &[(&str, &str)]) -> Result<Settings, Diagnostic> {
+        let mut pairs = vec![("endpoint", Value::string("https://pve.example:8006"))];
+        pairs.extend(block.iter().map(|(k, v)| (*k, Value::string(*v))));
+        let config = Value::object(pairs);
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_config_with(&config, &|var: &str| {
+            env.iter().find(|(k, _)| k == var).map(|(_, v)| v.clone())
+        })
+    }
+
+    fn used(result: Result<Settings, Diagnostic>) -> (String, Vec<String>) {
+        match result {
+            Ok(settings) => (
+                settings.credential_description,
+                settings
+                    .warnings
+                    .iter()
+                    .map(|w| w.summary.clone())
+                    .collect(),
+            ),
+            Err(error) => panic!("{}: {}", error.summary, error.detail),
+        }
+    }
+
+    #[test]
+    fn credentials_in_the_block_win_over_the_environment() {
+        let env = [
+            ("PROXMOX_VE_USERNAME", "root@pam"),
+            ("PROXMOX_VE_PASSWORD", "shell-password"),
+        ];
+        let (credential, warnings) = used(settings(&[("api_token", TOKEN_VALUE)], &env));
+        assert_eq!(credential, "API token ci@pve!deploy");
+        assert!(warnings.is_empty(), "{warnings:?}");
+        let (credential, _) = used(settings(
+            &[("username", "ops@pve"), ("password", "block-password")],
+            &[("PROXMOX_VE_API_TOKEN", TOKEN_VALUE)],
+        ));
+        assert_eq!(credential, "password of ops@pve");
+        // A kind chosen in the block may take its other half from the environment.
+        let (credential, _) = used(settings(
+            &[("username", "ops@pve")],
+            &[("PROXMOX_VE_PASSWORD", "shell-password")],
+        ));
+        assert_eq!(credential, "password of ops@pve");
+    }
+
+    #[test]
+    fn two_credentials_in_the_same_place_are_ambiguous() {
+        let error = settings(&[("api_token", TOKEN_VALUE), ("username", "root@pam")], &[])
+            .err()
+            .expect("conflict");
+        assert_eq!(error.summary, "Conflicting credentials");
+        assert!(error.detail.contains("provider block"), "{}", error.detail);
+        let error = settings(
+            &[],
+            &[
+                ("PROXMOX_VE_API_TOKEN", TOKEN_VALUE),
+                ("PROXMOX_VE_USERNAME", "root@pam"),
+                ("PROXMOX_VE_PASSWORD", "shell-password"),
+            ],
+        )
+        .err()
+        .expect("conflict");
+        assert_eq!(error.summary, "Conflicting credentials");
+        assert!(error.detail.contains("environment"), "{}", error.detail);
+        assert!(!error.detail.contains("shell-password"));
+    }
+
+    #[test]
+    fn a_malformed_token_is_never_echoed_nor_pointed_at() {
+        let swapped = "0badc0de-dead-4bad-8bad-0123456789ab=ci@pve!deploy";
+        let error = settings(&[("api_token", swapped)], &[])
+            .err()
+            .expect("invalid");
+        assert_eq!(error.summary, "Invalid api_token");
+        assert_eq!(error.attribute, None);
+        assert!(!error.detail.contains("0badc0de"), "{}", error.detail);
+        let endpoint = Value::object([
+            ("endpoint", Value::string("https://root:hunter2@pve:8006")),
+            ("api_token", Value::string(TOKEN_VALUE)),
+        ]);
+        let error = Settings::from_config_with(&endpoint, &|_: &str| None)
+            .and_then(Settings::connect)
+            .expect_err("refused");
+        assert!(!error.detail.contains("hunter2"), "{}", error.detail);
+        assert_eq!(error.attribute, None);
+    }
+
+    #[test]
+    fn weakened_or_overridden_tls_settings_warn() {
+        let token = ("api_token", TOKEN_VALUE);
+        let fingerprint = (
+            "tls_fingerprint",
+            "AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99",
+        );
+        let (_, warnings) = used(settings(&[token], &[("PROXMOX_VE_INSECURE", "true")]));
+        assert_eq!(warnings, ["TLS certificate verification is off"]);
+        let (_, warnings) = used(settings(
+            &[token, fingerprint],
+            &[("PROXMOX_VE_INSECURE", "1")],
+        ));
+        assert_eq!(warnings, ["tls_fingerprint overrides other TLS settings"]);
+        let (_, warnings) = used(settings(&[token, fingerprint], &[]));
+        assert!(warnings.is_empty(), "{warnings:?}");
+    }
+
+    #[test]
+    fn a_lone_environment_username_beside_a_token_is_ignored_with_a_warning() {
+        let (credential, warnings) = used(settings(
+            &[],
+            &[
+                ("PROXMOX_VE_API_TOKEN", TOKEN_VALUE),
+                ("PROXMOX_VE_USERNAME", "root@pam"),
+            ],
+        ));
+        assert_eq!(credential, "API token ci@pve!deploy");
+        assert_eq!(warnings, ["PROXMOX_VE_USERNAME ignored"]);
+        // Alone, it is still an incomplete password credential.
+        let error = settings(&[], &[("PROXMOX_VE_USERNAME", "root@pam")])
+            .err()
+            .expect("incomplete");
+        assert_eq!(error.summary, "Incomplete password credentials");
     }
 }

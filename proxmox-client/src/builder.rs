@@ -197,7 +197,10 @@ impl ClientBuilder {
             .timeout(self.timeout)
             .connect_timeout(self.connect_timeout)
             .user_agent(self.user_agent.clone())
-            .https_only(true);
+            .https_only(true)
+            // PVE never redirects; a followed redirect would re-send the
+            // CSRF header and, on 307/308, a login body with the password.
+            .redirect(reqwest::redirect::Policy::none());
         if let Some(fp) = &self.fingerprint {
             let pin: Fingerprint = fp.parse()?;
             http = http.tls_backend_preconfigured(pinned_config(pin, self.min_tls)?);
@@ -246,12 +249,30 @@ impl ClientBuilder {
     }
 }
 
+/// Whether the authority part of an endpoint (after any `scheme://`, up to
+/// the first `/`, `?` or `#`) has a `user@` or `user:password@` prefix.
+fn has_userinfo(endpoint: &str) -> bool {
+    let rest = endpoint
+        .split_once("://")
+        .map_or(endpoint, |(_, rest)| rest);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    authority.contains('@')
+}
+
 /// Turns a user-supplied endpoint into the `…/api2/json` base URL.
 pub(crate) fn normalize_endpoint(endpoint: &str) -> Result<Url, Error> {
     let endpoint = endpoint.trim();
     if endpoint.is_empty() {
         return Err(Error::Config(
             "endpoint is empty: set it to https://HOST:8006".into(),
+        ));
+    }
+    // Checked first, before any message echoes the endpoint: userinfo may
+    // hold a password (`https://root:pw@host:8006`).
+    if has_userinfo(endpoint) {
+        return Err(Error::Config(
+            "endpoint must not contain credentials (user:password@): configure an API token or password instead"
+                .into(),
         ));
     }
     if !endpoint.contains("://") {
@@ -303,6 +324,23 @@ pub(crate) fn normalize_endpoint(endpoint: &str) -> Result<Url, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn endpoint_credentials_are_refused_without_echoing_them() {
+        for input in [
+            "https://root:hunter2@pve:8006",
+            "http://root:hunter2@pve:8006",
+            "root:hunter2@pve:8006",
+            "ftp://root:hunter2@pve",
+            "https://root:hunter2@pve:8006/?x#y",
+        ] {
+            let error = normalize_endpoint(input).unwrap_err().to_string();
+            assert!(error.contains("credentials"), "{input}: {error}");
+            assert!(!error.contains("hunter2"), "{input}: {error}");
+        }
+        // An '@' after the host is not userinfo.
+        assert!(normalize_endpoint("https://pve:8006/a@b").is_ok());
+    }
 
     #[test]
     fn endpoints_are_normalized() {

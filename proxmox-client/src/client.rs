@@ -146,6 +146,18 @@ impl Client {
         })
     }
 
+    /// Like [`Client::execute`] for a list answer, decoded entry by entry:
+    /// see [`crate::api::decode_list`].
+    pub(crate) async fn execute_list<T: DeserializeOwned>(
+        &self,
+        req: ApiRequest,
+    ) -> Result<Vec<T>, Error> {
+        let method = req.method.to_string();
+        let path = req.path();
+        let data: serde_json::Value = self.execute(req).await?;
+        crate::api::decode_list(&method, &path, data)
+    }
+
     /// Like [`Client::execute`], ignoring the answer's `data`.
     pub(crate) async fn execute_unit(&self, req: ApiRequest) -> Result<(), Error> {
         let _: serde_json::Value = self.execute(req).await?;
@@ -377,14 +389,15 @@ impl Client {
             })?;
             return Ok(RawAnswer { data: env.data });
         }
-        Err(classify(&ErrorAnswer {
+        let error = classify(&ErrorAnswer {
             method: &method_str,
             path: &path,
             status: status.as_u16(),
             reason: reason.as_deref(),
             body: &body,
             credential: &self.inner.credentials.describe(),
-        }))
+        });
+        Err(outcome_unknown_if_not_from_pve(error, req.idempotent))
     }
 
     fn transport_error(
@@ -420,6 +433,25 @@ impl Client {
                 message,
             }
         }
+    }
+}
+
+/// A 502/503/504 comes from a proxy or gateway in front of pveproxy (or from
+/// pveproxy failing to reach the API daemon), not from PVE's handler: a
+/// gateway timeout can arrive after PVE committed the change. For a request
+/// that must not be repeated, the outcome is therefore unknown, exactly as
+/// when the connection breaks after sending.
+fn outcome_unknown_if_not_from_pve(error: Error, idempotent: bool) -> Error {
+    match error {
+        Error::Unavailable(api) if !idempotent => Error::OutcomeUnknown {
+            message: format!(
+                "the server answered {} {} (a proxy or gateway, not PVE itself)",
+                api.status, api.message
+            ),
+            method: api.method,
+            path: api.path,
+        },
+        other => other,
     }
 }
 

@@ -72,28 +72,44 @@ fn split_list(s: &str) -> impl Iterator<Item = &str> {
         .filter(|x| !x.is_empty())
 }
 
-/// A list given as a JSON array or a comma-joined string (`""` and `null` = empty).
-pub(crate) fn list_lenient<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+/// A list given as an array or a comma-joined string (`""` and `null` = empty).
+/// An item that does not parse is left out with
+/// a warning instead of failing the whole object: a user's `groups` or a
+/// group's `members` may name ids created by another tool (or under PVE
+/// 8.2.1–9.0.4's looser group rule) that the strict id types refuse, and
+/// one of them must not make the user or group unreadable.
+pub(crate) fn list_skipping_invalid<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
 where
     D: Deserializer<'de>,
     T: FromStr,
     T::Err: std::fmt::Display,
 {
-    let parse = |s: &str| T::from_str(s).map_err(D::Error::custom);
-    match Value::deserialize(d)? {
-        Value::Null => Ok(Vec::new()),
-        Value::String(s) => split_list(&s).map(parse).collect(),
+    let texts: Vec<String> = match Value::deserialize(d)? {
+        Value::Null => Vec::new(),
+        Value::String(s) => split_list(&s).map(str::to_owned).collect(),
         Value::Array(items) => items
-            .iter()
+            .into_iter()
             .map(|item| match item {
-                Value::String(s) => parse(s),
-                other => parse(&other.to_string()),
+                Value::String(s) => s,
+                other => other.to_string(),
             })
             .collect(),
-        other => Err(D::Error::custom(format!(
-            "expected a list or comma-joined string, got {other}"
-        ))),
+        other => {
+            return Err(D::Error::custom(format!(
+                "expected a list or comma-joined string, got {other}"
+            )));
+        }
+    };
+    let mut parsed = Vec::with_capacity(texts.len());
+    for text in texts {
+        match T::from_str(&text) {
+            Ok(item) => parsed.push(item),
+            Err(error) => {
+                tracing::warn!(item = %text, %error, "left out a list item this client cannot represent");
+            }
+        }
     }
+    Ok(parsed)
 }
 
 /// A privilege set given as a map `{"Priv": 1}`, a comma string or an array.
@@ -180,7 +196,7 @@ mod tests {
 
     #[derive(Deserialize)]
     struct L {
-        #[serde(default, deserialize_with = "list_lenient")]
+        #[serde(default, deserialize_with = "list_skipping_invalid")]
         groups: Vec<GroupId>,
     }
 
@@ -199,6 +215,23 @@ mod tests {
         assert!(parse(r#"{"groups":""}"#).is_empty());
         assert!(parse(r#"{"groups":null}"#).is_empty());
         assert!(parse(r#"{}"#).is_empty());
+    }
+
+    #[test]
+    fn a_foreign_group_leaves_the_user_readable() {
+        let user: crate::User = serde_json::from_value(serde_json::json!({
+            "userid": "bob@pve",
+            "groups": "ops,legacy:group,dev"
+        }))
+        .unwrap();
+        let groups: Vec<String> = user.groups.iter().map(ToString::to_string).collect();
+        assert_eq!(groups, ["ops", "dev"]);
+        let group: crate::Group = serde_json::from_value(serde_json::json!({
+            "groupid": "ops",
+            "members": ["bob@pve", "not a user"]
+        }))
+        .unwrap();
+        assert_eq!(group.members.len(), 1);
     }
 
     #[test]

@@ -47,12 +47,21 @@ impl ApiToken {
         if secret.is_empty() {
             return Err(IdError::new(
                 "API token",
-                id,
+                "<redacted>",
                 "the secret after the last '=' is empty",
             ));
         }
-        let id = TokenId::new(id)
-            .map_err(|e| IdError::new("API token", e.value(), e.rule().to_owned()))?;
+        // Never echo the id part either: in a swapped `SECRET=id` it is the secret.
+        let id = TokenId::new(id).map_err(|e| {
+            IdError::new(
+                "API token",
+                "<redacted>",
+                format!(
+                    "the part before the last '=' must be a token id user@realm!name ({})",
+                    e.rule()
+                ),
+            )
+        })?;
         Ok(Self {
             id,
             secret: Secret::new(secret),
@@ -259,6 +268,10 @@ mod tests {
         let err = ApiToken::parse("justasecretvalue").unwrap_err();
         assert!(!err.to_string().contains("justasecretvalue"));
         assert!(ApiToken::parse("root@pam!ci=").is_err());
+        // Swapped `SECRET=id`: the part before the last '=' is the secret.
+        let err = ApiToken::parse("0badc0de-dead-4bad-8bad-0123456789ab=root@pam!ci").unwrap_err();
+        assert!(!err.to_string().contains("0badc0de"), "{err}");
+        assert!(err.to_string().contains("token id"), "{err}");
     }
 
     #[test]

@@ -2,7 +2,8 @@
 
 use std::fmt;
 
-/// A secret string with a redacted `Debug` and `Display`.
+/// A secret string with a redacted `Debug` and `Display`, overwritten with
+/// zeros when dropped (so it does not linger in freed memory).
 ///
 /// Wrapping every credential in `Secret` means that a stray `{:?}` on a
 /// configuration struct, an error or a log line cannot leak it. The value is
@@ -31,6 +32,12 @@ impl Secret {
     /// Whether the secret is the empty string.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+}
+
+impl Drop for Secret {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.0);
     }
 }
 

@@ -583,6 +583,111 @@ async fn error_answers_map_to_variants() {
     );
 }
 
+/// PVE never redirects: a redirect is an error, never followed (that would
+/// re-send the credentials, and on 307/308 the login body, elsewhere).
+#[tokio::test]
+async fn redirects_are_not_followed() {
+    let rec = Recorder::default();
+    let app = Router::new()
+        .route(
+            "/api2/json/access/ticket",
+            post(|| async {
+                Response::builder()
+                    .status(307)
+                    .header("location", "/elsewhere")
+                    .body(Body::empty())
+                    .unwrap()
+            }),
+        )
+        .route(
+            "/api2/json/version",
+            get(|| async {
+                Response::builder()
+                    .status(302)
+                    .header("location", "/elsewhere")
+                    .body(Body::empty())
+                    .unwrap()
+            }),
+        )
+        .route(
+            "/elsewhere",
+            any(
+                |State(rec): State<Recorder>, method: Method, uri: Uri, body: Bytes| async move {
+                    rec.record(&method, &uri, &body);
+                    ok(serde_json::json!({"version": "9.0"}))
+                },
+            ),
+        )
+        .with_state(rec.clone());
+    let server = TestServer::start(app).await;
+    let token = token_client(&server);
+    let e = token.version().await.unwrap_err();
+    assert_eq!(e.status(), Some(302), "{e:?}");
+    let password = server
+        .builder()
+        .password("root@pam".parse().unwrap(), "hunter2-password")
+        .max_retries(0)
+        .build()
+        .unwrap();
+    assert!(password.version().await.is_err());
+    assert_eq!(rec.hits(), 0, "a redirect was followed");
+}
+
+/// A 502/503/504 comes from a proxy, not from PVE: on a create (not
+/// repeatable) PVE may have committed before the gateway gave up, so the
+/// outcome is unknown and the create is not retried; a read is retried.
+#[tokio::test]
+async fn gateway_errors_make_a_create_outcome_unknown_and_are_retried_on_reads() {
+    let rec = Recorder::default();
+    let app = Router::new()
+        .fallback(any(
+            |State(rec): State<Recorder>, method: Method, uri: Uri, body: Bytes| async move {
+                rec.record(&method, &uri, &body);
+                pve_error(504, "Gateway Time-out")
+            },
+        ))
+        .with_state(rec.clone());
+    let server = TestServer::start(app).await;
+    let client = server
+        .builder()
+        .api_token("root@pam!ci=x".parse().unwrap())
+        .max_retries(2)
+        .retry_delays(
+            std::time::Duration::from_millis(1),
+            std::time::Duration::from_millis(2),
+        )
+        .build()
+        .unwrap();
+    for status_source in ["create user", "create token"] {
+        let before = rec.hits();
+        let e = if status_source == "create user" {
+            client
+                .users()
+                .create(&"alice@pve".parse().unwrap(), &CreateUser::default())
+                .await
+                .unwrap_err()
+        } else {
+            client
+                .tokens(&"alice@pve".parse().unwrap())
+                .create(&"ci".parse().unwrap(), &CreateToken::default())
+                .await
+                .map(|_| ())
+                .unwrap_err()
+        };
+        assert!(e.is_outcome_unknown(), "{status_source}: {e:?}");
+        assert!(e.to_string().contains("504"), "{e}");
+        assert_eq!(
+            rec.hits() - before,
+            1,
+            "{status_source} must not be repeated"
+        );
+    }
+    let before = rec.hits();
+    let e = client.users().list().await.unwrap_err();
+    assert!(matches!(e, Error::Unavailable(_)), "{e:?}");
+    assert_eq!(rec.hits() - before, 3, "a read is retried");
+}
+
 #[tokio::test]
 async fn decoding_tolerates_pve_quirks_end_to_end() {
     let app = Router::new()

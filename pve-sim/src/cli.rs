@@ -49,6 +49,10 @@ pub struct Cli {
     /// Seconds to wait before each 401 (PVE: 3).
     #[arg(long, default_value_t = 0.0)]
     pub auth_failure_delay: f64,
+    /// Let any loopback client use the /_sim admin endpoints without
+    /// root@pam authentication (e.g. for curl in a throw-away setup).
+    #[arg(long)]
+    pub open_sim_admin: bool,
     /// Fault: extra latency per request, in milliseconds.
     #[arg(long, default_value_t = 0)]
     pub fault_latency_ms: u64,
@@ -70,6 +74,10 @@ pub struct Cli {
     /// Fault: fraction of successful writes committed, then dropped.
     #[arg(long, default_value_t = 0.0)]
     pub fault_drop_after_commit_rate: f64,
+    /// Fault: instead of dropping those connections, answer this gateway
+    /// status (502, 503 or 504; 0 = drop).
+    #[arg(long, default_value_t = 0)]
+    pub fault_after_commit_status: u16,
     /// Fault: seed for the random decisions.
     #[arg(long, default_value_t = 0)]
     pub fault_seed: u64,
@@ -99,6 +107,7 @@ impl Cli {
             lock_timeout: self.fault_lock_timeout,
             drop_rate: self.fault_drop_rate,
             drop_after_commit_rate: self.fault_drop_after_commit_rate,
+            after_commit_status: self.fault_after_commit_status,
             seed: self.fault_seed,
             path_prefix: self.fault_path_prefix,
         };
@@ -123,6 +132,7 @@ impl Cli {
             lock_timeout: seconds("lock-timeout", self.lock_timeout)?,
             faults,
             auth_failure_delay: seconds("auth-failure-delay", self.auth_failure_delay)?,
+            open_sim_admin: self.open_sim_admin,
         })
     }
 }

@@ -29,6 +29,11 @@ pub struct FaultConfig {
     /// Fraction of matching successful writes (POST/PUT/DELETE) whose change
     /// is committed, then the connection is closed without a response.
     pub drop_after_commit_rate: f64,
+    /// What the client gets instead of the answer of a write chosen by
+    /// `drop_after_commit_rate`: 0 (default) closes the connection; 502, 503
+    /// or 504 answers like a proxy in front of pveproxy that gave up after
+    /// the change was committed (e.g. a gateway timeout).
+    pub after_commit_status: u16,
     /// Seed of the random decisions (same seed, same sequence).
     pub seed: u64,
     /// Only requests whose path starts with this prefix are affected.
@@ -45,6 +50,7 @@ impl Default for FaultConfig {
             lock_timeout: false,
             drop_rate: 0.0,
             drop_after_commit_rate: 0.0,
+            after_commit_status: 0,
             seed: 0,
             path_prefix: String::new(),
         }
@@ -78,6 +84,12 @@ impl FaultConfig {
                 self.error_status
             ));
         }
+        if !matches!(self.after_commit_status, 0 | 502..=504) {
+            return Err(format!(
+                "after_commit_status must be 0 (close the connection) or 502, 503 or 504, got {}",
+                self.after_commit_status
+            ));
+        }
         Ok(())
     }
 }
@@ -95,6 +107,9 @@ pub struct FaultPlan {
     pub lock_timeout: bool,
     /// Close the connection after a successful write.
     pub drop_after_commit: bool,
+    /// With `drop_after_commit`: answer this gateway status instead of
+    /// closing the connection (0 = close).
+    pub after_commit_status: u16,
 }
 
 /// Current configuration plus its seeded random source.
@@ -145,6 +160,7 @@ impl Faults {
             fail,
             lock_timeout: config.lock_timeout,
             drop_after_commit,
+            after_commit_status: config.after_commit_status,
         }
     }
 }

@@ -72,6 +72,8 @@ pub struct SimOptions {
     pub faults: FaultConfig,
     /// Delay before each pre-dispatch 401 (PVE waits 3 s; default 0).
     pub auth_failure_delay: Duration,
+    /// Let any loopback client use `/_sim` without root authentication.
+    pub open_sim_admin: bool,
 }
 
 impl std::fmt::Debug for SimOptions {
@@ -87,6 +89,7 @@ impl std::fmt::Debug for SimOptions {
             .field("lock_timeout", &self.lock_timeout)
             .field("faults", &self.faults)
             .field("auth_failure_delay", &self.auth_failure_delay)
+            .field("open_sim_admin", &self.open_sim_admin)
             .finish()
     }
 }
@@ -112,6 +115,7 @@ impl Default for SimOptions {
             lock_timeout: Duration::from_secs(10),
             faults: FaultConfig::default(),
             auth_failure_delay: Duration::ZERO,
+            open_sim_admin: false,
         }
     }
 }
@@ -224,14 +228,16 @@ pub fn build_state(options: &SimOptions, dir: &Path) -> Result<SharedState, SimE
     store
         .save(&loaded)
         .map_err(|e| SimError::State(format!("writing {}: {e}", dir.display())))?;
-    Ok(Arc::new(AppState::new(
+    let mut state = AppState::new(
         store,
         loaded,
         options.root_password.clone(),
         options.lock_timeout,
         Faults::new(options.faults.clone()),
         options.auth_failure_delay,
-    )))
+    );
+    state.open_sim_admin = options.open_sim_admin;
+    Ok(Arc::new(state))
 }
 
 /// Start a simulator: bind, set up TLS and state, and serve in the

@@ -369,3 +369,52 @@ async fn writes_persist_in_pve_format_and_stats_count_routes() {
     assert_eq!(stats.count("POST /access/users"), 1);
     assert_eq!(stats.count("POST /access/groups"), 1);
 }
+
+#[tokio::test]
+async fn sim_admin_endpoints_need_root() {
+    let h = harness();
+    let anonymous = h
+        .send(Request::get("/_sim/stats").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+    let (ticket, _) = h.root_ticket().await;
+    let as_root = h
+        .send(
+            Request::get("/_sim/stats")
+                .header("cookie", format!("PVEAuthCookie={ticket}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(as_root.status, StatusCode::OK);
+    // A POST with root's ticket also needs its CSRF token, as in the API.
+    let no_csrf = h
+        .send(
+            Request::post("/_sim/stats/reset")
+                .header("cookie", format!("PVEAuthCookie={ticket}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(no_csrf.status, StatusCode::UNAUTHORIZED);
+}
+
+/// PVE re-reads user.cfg on every request: a comment the file format drops
+/// (a literal `0` is false to Perl) is gone on the next read.
+#[tokio::test]
+async fn the_next_request_sees_what_the_files_hold() {
+    let h = harness();
+    let created = h
+        .root("POST", "/access/groups", "groupid=reread&comment=0")
+        .await;
+    assert_eq!(created.status, StatusCode::OK);
+    let read = h.root("GET", "/access/groups", "").await;
+    let group = read.json()["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["groupid"] == "reread")
+        .cloned()
+        .unwrap();
+    assert_ne!(group.get("comment"), Some(&json!("0")), "{group}");
+}

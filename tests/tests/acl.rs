@@ -374,3 +374,49 @@ fn terraform_1_0_creates_plans_and_destroys_an_acl() {
         None
     );
 }
+
+/// Two identical `pve_acl` resources created in one parallel apply: PVE
+/// accepts the second grant silently, so without a check under the write
+/// lock both would "create" the entry, and destroying one would later
+/// revoke the other's grant. Exactly one must succeed.
+#[test]
+fn two_identical_acls_in_one_apply_cannot_both_own_the_entry() {
+    let target = Target::start();
+    let p = principals(&target);
+    let workdir = Workdir::new(&target);
+    let principal = format!("user_id = \"{}\"", p.user);
+    workdir.config(&format!(
+        "{HEADER}{}{}",
+        acl_block("first", "/vms/300", "PVEAuditor", &principal, None),
+        acl_block("second", "/vms/300", "PVEAuditor", &principal, None),
+    ));
+    let run = workdir.run(&[
+        "apply",
+        "-auto-approve",
+        "-input=false",
+        "-no-color",
+        "-parallelism=10",
+    ]);
+    let output = run.all_output();
+    assert_ne!(run.code, 0, "both duplicates were created:\n{output}");
+    assert_eq!(
+        output.matches("ACL entry already exists").count(),
+        1,
+        "{output}"
+    );
+    let state = workdir.state_text();
+    assert_eq!(
+        state.matches("\"type\": \"pve_acl\"").count(),
+        1,
+        "exactly one resource owns the entry:\n{state}"
+    );
+    assert_eq!(
+        find(&target, "/vms/300", "PVEAuditor", "user", &p.user),
+        Some(true)
+    );
+    workdir.destroy();
+    assert_eq!(
+        find(&target, "/vms/300", "PVEAuditor", "user", &p.user),
+        None
+    );
+}

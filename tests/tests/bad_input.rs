@@ -26,6 +26,40 @@ fn corpus() -> Vec<(&'static str, &'static str)> {
             r#"resource "pve_user" "x" { user_id = "a b@pve" }"#,
         ),
         ("user_id", r#"resource "pve_user" "x" { user_id = "" }"#),
+        // names and comments PVE's user.cfg would mangle on the next read
+        (
+            "user_id",
+            r#"resource "pve_user" "x" { user_id = "a,b@pve" }"#,
+        ),
+        (
+            "user_id",
+            r#"resource "pve_user" "x" { user_id = "a;b@pve" }"#,
+        ),
+        (
+            "group_id",
+            r#"resource "pve_group" "x" { group_id = ".." }"#,
+        ),
+        (
+            "role_id",
+            r#"resource "pve_role" "x" {
+  role_id    = "."
+  privileges = ["VM.Audit"]
+}"#,
+        ),
+        (
+            "comment",
+            r#"resource "pve_group" "x" {
+  group_id = "ok"
+  comment  = " padded "
+}"#,
+        ),
+        (
+            "comment",
+            r#"resource "pve_user" "x" {
+  user_id = "ok@pve"
+  comment = "0"
+}"#,
+        ),
         // e-mail addresses and dates
         (
             "email",

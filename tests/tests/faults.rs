@@ -243,6 +243,20 @@ fn plain_500s_and_lost_answers_converge_by_applying_again() {
 /// adopt on the next apply), never leave it orphaned or duplicated.
 #[test]
 fn lost_create_answers_never_leave_orphans() {
+    lost_create_answers(0);
+}
+
+/// The same, but a proxy in front of PVE answers 504 Gateway Timeout after
+/// PVE committed: not PVE's answer, so the outcome is just as unknown, and
+/// the provider must read back and adopt rather than call it a safe retry.
+#[test]
+fn gateway_timeouts_after_a_committed_create_never_leave_orphans() {
+    lost_create_answers(504);
+}
+
+/// Every create's answer is replaced: the connection closed when
+/// `after_commit_status` is 0, else that gateway status.
+fn lost_create_answers(after_commit_status: u16) {
     let Some(target) = simulated() else { return };
     let sim = target.sim().expect("simulated");
     let workdir = Workdir::new(&target);
@@ -292,6 +306,7 @@ fn lost_create_answers_never_leave_orphans() {
         };
         sim.set_faults(pve_sim::FaultConfig {
             drop_after_commit_rate: 1.0,
+            after_commit_status,
             path_prefix: prefix.clone(),
             ..Default::default()
         });

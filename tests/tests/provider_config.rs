@@ -98,6 +98,42 @@ fn missing_and_conflicting_settings_are_named() {
     );
 }
 
+/// Credentials in the provider block win over the environment's (the
+/// aliased-provider-with-an-ephemeral-token setup in a shell that exports a
+/// password), and a lone PROXMOX_VE_USERNAME next to a token is a warning.
+#[test]
+fn block_credentials_win_over_the_environment() {
+    let target = Target::start();
+    let mut workdir = Workdir::new(&target);
+    let token = target
+        .provider_env()
+        .into_iter()
+        .find(|(k, _)| k == "PROXMOX_VE_API_TOKEN")
+        .map(|(_, v)| v)
+        .expect("target has a token");
+    workdir.config(&VERSION_ONLY.replace(
+        "provider \"pve\" {}",
+        &format!("provider \"pve\" {{\n  api_token = \"{token}\"\n}}"),
+    ));
+    workdir.remove_env("PROXMOX_VE_API_TOKEN");
+    workdir.set_env("PROXMOX_VE_USERNAME", "root@pam");
+    workdir.set_env("PROXMOX_VE_PASSWORD", "irrelevant-password");
+    let run = workdir.run(&["plan", "-no-color", "-input=false"]);
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    assert!(!run.all_output().contains("irrelevant-password"));
+
+    workdir.config(VERSION_ONLY);
+    workdir.set_env("PROXMOX_VE_API_TOKEN", &token);
+    workdir.remove_env("PROXMOX_VE_PASSWORD");
+    let run = workdir.run(&["plan", "-no-color", "-input=false"]);
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    assert!(
+        run.all_output().contains("PROXMOX_VE_USERNAME ignored"),
+        "{}",
+        run.all_output()
+    );
+}
+
 #[test]
 fn malformed_settings_point_at_their_attribute() {
     let target = Target::start();

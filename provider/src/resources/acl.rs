@@ -167,30 +167,39 @@ Import id: `<path>|<role_id>|<user|group|token>:<principal id>`, e.g. `terraform
         let action = format!("grant {}", model.key.describe());
         // PVE accepts re-adding an entry silently; a second resource managing
         // the same entry would revoke it on destroy, so an existing entry
-        // must be imported instead.
-        let existing = connection
-            .acl_entries()
-            .await
-            .map_err(|error| connection.diagnose("list ACL entries", &error))?;
-        if existing.iter().any(|entry| model.key.matches(entry)) {
-            return Err(Diagnostics::from(
+        // must be imported instead. The check runs under the write lock, with
+        // the grant: two identical resources created in parallel would both
+        // see the entry absent if it ran before.
+        let update = model.update();
+        let key = &model.key;
+        let checked = &connection;
+        let granted = connection
+            .write(|client| async move {
+                // Outer error: the grant failed; inner: the list did.
+                let existing = match checked.acl_entries().await {
+                    Ok(existing) => existing,
+                    Err(error) => return Ok(Err(error)),
+                };
+                if existing.iter().any(|entry| key.matches(entry)) {
+                    return Ok(Ok(false));
+                }
+                client.acl().grant(&update).await.map(|()| Ok(true))
+            })
+            .await;
+        match granted {
+            Ok(Ok(true)) => Ok(model.into_state()),
+            Ok(Err(error)) => Err(connection.diagnose("list ACL entries", &error)),
+            Ok(Ok(false)) => Err(Diagnostics::from(
                 Diagnostic::error(
                     "ACL entry already exists",
                     format!(
-                        "PVE already has this entry ({}). To manage it with Terraform, import it: `terraform import pve_acl.NAME '{}'`.",
+                        "PVE already has this entry ({}). To manage it with Terraform, import it: `terraform import pve_acl.NAME '{}'`. Two pve_acl resources for the same path, role and principal cannot both manage it: destroying one would revoke the other's grant.",
                         model.key.describe(),
                         model.key.import_id()
                     ),
                 )
                 .at_attribute("path"),
-            ));
-        }
-        let update = model.update();
-        match connection
-            .write(|client| async move { client.acl().grant(&update).await })
-            .await
-        {
-            Ok(()) => Ok(model.into_state()),
+            )),
             // The grant is an idempotent PUT, so a broken connection is
             // retried and ends as a transport error rather than "outcome
             // unknown"; either way PVE may have applied it. The entry was

@@ -203,17 +203,14 @@ fn validate_config(config: &Value) -> Diagnostics {
         text.parse::<GroupId>()
             .map(drop)
             .map_err(|error| format!("{error}. Use a value like `{GROUP_EXAMPLE}`."))
+            .and_then(|()| convert::not_a_dot_segment(text))
     });
-    check_known_string(config, "comment", &mut diagnostics, |text| {
-        if text.is_empty() {
-            Err(
-                "PVE does not store an empty comment; leave `comment` unset instead of \"\"."
-                    .into(),
-            )
-        } else {
-            Ok(())
-        }
-    });
+    check_known_string(
+        config,
+        "comment",
+        &mut diagnostics,
+        convert::user_cfg_comment,
+    );
     diagnostics
 }
 

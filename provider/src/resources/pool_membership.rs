@@ -25,23 +25,22 @@ impl PoolMembershipResource {
     }
 }
 
-/// A storage id as PVE accepts it (`pve-storage-id`): a lowercase letter,
-/// then lowercase letters, digits, `-`, `_`, `.`, ending in a letter or digit.
+/// A storage id as PVE accepts it (`pve-storage-id`,
+/// `m/^[a-z][a-z0-9\-\_\.]*[a-z0-9]$/i`): a letter, then letters, digits,
+/// `-`, `_`, `.`, ending in a letter or digit. Case-insensitive, as in PVE 9.
 fn check_storage_id(text: &str) -> Result<(), String> {
     let bytes = text.as_bytes();
     let ok = bytes.len() >= 2
-        && bytes[0].is_ascii_lowercase()
+        && bytes[0].is_ascii_alphabetic()
+        && bytes.last().is_some_and(u8::is_ascii_alphanumeric)
         && bytes
-            .last()
-            .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        && bytes.iter().all(|b| {
-            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.')
-        });
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
     if ok {
         Ok(())
     } else {
         Err(format!(
-            "`{text}` is not a PVE storage id: a lowercase letter, then lowercase letters, digits, '-', '_' or '.', ending in a letter or digit (e.g. `local-lvm`)."
+            "`{text}` is not a PVE storage id: a letter, then letters, digits, '-', '_' or '.', ending in a letter or digit (e.g. `local-lvm`)."
         ))
     }
 }
@@ -428,7 +427,7 @@ mod tests {
             ("production", "no `|`"),
             ("production|100", "neither `vm/<vmid>`"),
             ("production|vm/99", "not a guest id"),
-            ("production|storage/Local", "not a PVE storage id"),
+            ("production|storage/1ocal", "not a PVE storage id"),
             ("bad pool|vm/100", "pool id"),
         ] {
             let error = MembershipModel::parse_import_id(id).unwrap_err();
@@ -442,6 +441,7 @@ mod tests {
         assert!(check_storage_id("local").is_ok());
         assert!(check_storage_id("local-lvm").is_ok());
         assert!(check_storage_id("ceph_1.x").is_ok());
+        assert!(check_storage_id("NFS-Backup").is_ok());
         assert!(check_storage_id("1local").is_err());
         assert!(check_storage_id("local-").is_err());
         assert!(check_storage_id("a").is_err());

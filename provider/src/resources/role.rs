@@ -97,6 +97,13 @@ Import with the role id: `terraform import pve_role.NAME VMOperator`."
                     )
                     .at_attribute("role_id"),
                 ),
+                Ok(_) if convert::not_a_dot_segment(role).is_err() => diagnostics.push(
+                    Diagnostic::error(
+                        "Invalid role_id",
+                        convert::not_a_dot_segment(role).err().unwrap_or_default(),
+                    )
+                    .at_attribute("role_id"),
+                ),
                 Ok(role) if privileges::is_builtin_role_name(&role) => diagnostics.push(
                     Diagnostic::error(
                         "Built-in role",

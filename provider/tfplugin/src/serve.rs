@@ -264,6 +264,13 @@ pub(crate) async fn start(
     let handshake_line =
         handshake::handshake_line("unix", &socket_path.to_string_lossy(), &certificate_b64);
     let tls = acceptor.is_some();
+    if !tls {
+        tracing::warn!(
+            socket = %socket_path.display(),
+            "serving plaintext gRPC without TLS (no PLUGIN_CLIENT_CERT, or --debug): any process of this \
+             user that can open the socket can drive the configured provider"
+        );
+    }
 
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
     health_reporter
@@ -324,17 +331,36 @@ pub(crate) async fn start(
     })
 }
 
-/// Removes the socket file when dropped.
+/// The socket and its private directory, both removed when dropped.
 struct SocketFile(PathBuf);
+
+impl SocketFile {
+    fn dir(&self) -> Option<&Path> {
+        self.0.parent()
+    }
+}
 
 impl Drop for SocketFile {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.0);
+        if let Some(dir) = self.dir() {
+            let _ = std::fs::remove_dir(dir);
+        }
     }
 }
 
-/// Binds a fresh `plugin…` socket in `dir`, like go-plugin's temp-file name.
+/// Binds `plugin.sock` inside a fresh `plugin…` directory in `dir` (named
+/// like go-plugin's temp files). The directory is created 0700 and the
+/// socket set to 0600: without TLS (no `PLUGIN_CLIENT_CERT`, or `--debug`)
+/// anyone who can connect could drive the configured provider, and the
+/// shared temp directory is world-writable. A fresh directory also means no
+/// stale socket of a killed process is ever in the way.
 fn bind(dir: &Path) -> Result<(UnixListener, SocketFile), ServeError> {
+    use std::os::unix::fs::{DirBuilderExt as _, PermissionsExt as _};
+    let listen_error = |source: io::Error| ServeError::Listen {
+        dir: dir.to_owned(),
+        source,
+    };
     let pid = std::process::id();
     let mut last_error = io::Error::other("no attempt made");
     for attempt in 0..16_u32 {
@@ -342,22 +368,24 @@ fn bind(dir: &Path) -> Result<(UnixListener, SocketFile), ServeError> {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.subsec_nanos())
             .unwrap_or(0);
-        let path = dir.join(format!("plugin{pid}-{nanos:09}{attempt}"));
-        match UnixListener::bind(&path) {
-            Ok(listener) => return Ok((listener, SocketFile(path))),
-            Err(e) if e.kind() == io::ErrorKind::AddrInUse => last_error = e,
-            Err(e) => {
-                return Err(ServeError::Listen {
-                    dir: dir.to_owned(),
-                    source: e,
-                });
+        let private_dir = dir.join(format!("plugin{pid}-{nanos:09}{attempt}"));
+        match std::fs::DirBuilder::new().mode(0o700).create(&private_dir) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                last_error = e;
+                continue;
             }
+            Err(e) => return Err(listen_error(e)),
         }
+        let path = private_dir.join("plugin.sock");
+        // From here on the guard removes whatever was created.
+        let socket = SocketFile(path.clone());
+        let listener = UnixListener::bind(&path).map_err(listen_error)?;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+            .map_err(listen_error)?;
+        return Ok((listener, socket));
     }
-    Err(ServeError::Listen {
-        dir: dir.to_owned(),
-        source: last_error,
-    })
+    Err(listen_error(last_error))
 }
 
 /// Accepts connections (and runs TLS handshakes concurrently, so one slow or
@@ -528,5 +556,30 @@ mod tests {
                 .debug
         );
         assert!(ServeOptions::from_arg_list("x", vec!["--bogus".to_owned()]).is_err());
+    }
+
+    #[tokio::test]
+    async fn the_socket_is_private_and_removed_with_its_directory() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let (listener, socket) = bind(&std::env::temp_dir()).expect("bind");
+        let dir = socket.dir().expect("private dir").to_owned();
+        let mode = |path: &Path| {
+            std::fs::symlink_metadata(path)
+                .expect("metadata")
+                .permissions()
+                .mode()
+                & 0o777
+        };
+        assert_eq!(mode(&dir), 0o700, "{}", dir.display());
+        assert_eq!(mode(&socket.0), 0o600, "{}", socket.0.display());
+        assert!(dir.starts_with(std::env::temp_dir()));
+        let path = socket.0.clone();
+        drop(listener);
+        drop(socket);
+        assert!(
+            !path.exists() && !dir.exists(),
+            "left behind: {}",
+            dir.display()
+        );
     }
 }

@@ -146,7 +146,7 @@ impl AclHandler<'_> {
     /// All ACL entries visible to the caller, one per (path, principal, role).
     pub async fn list(&self) -> Result<Vec<AclEntry>, Error> {
         self.client
-            .execute(ApiRequest::get(&["access", "acl"]))
+            .execute_list(ApiRequest::get(&["access", "acl"]))
             .await
     }
 

@@ -59,7 +59,7 @@ pub struct DomainConfig {
 /// `options` carries type-specific settings by their PVE names, already in
 /// PVE's encoding (booleans as `1`/`0`), e.g. `server1`, `base_dn`,
 /// `user_attr`, `issuer-url`, `client-id`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct CreateDomain {
     /// `ldap`, `ad` or `openid` (`pam` and `pve` are built in).
     pub realm_type: String,
@@ -72,7 +72,7 @@ pub struct CreateDomain {
 }
 
 /// Parameters of a realm update.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct UpdateDomain {
     /// New comment.
     pub comment: Option<String>,
@@ -84,6 +84,41 @@ pub struct UpdateDomain {
     pub delete: Vec<String>,
     /// Refuse the update if the config changed since this digest was read.
     pub digest: Option<String>,
+}
+
+/// Option names only: values may be secrets (an LDAP bind `password`, an
+/// OpenID `client-key`), so `Debug` never shows them.
+struct OptionNames<'a>(&'a BTreeMap<String, String>);
+
+impl std::fmt::Debug for OptionNames<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map()
+            .entries(self.0.keys().map(|key| (key, "[REDACTED]")))
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for CreateDomain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreateDomain")
+            .field("realm_type", &self.realm_type)
+            .field("comment", &self.comment)
+            .field("default", &self.default)
+            .field("options", &OptionNames(&self.options))
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for UpdateDomain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UpdateDomain")
+            .field("comment", &self.comment)
+            .field("default", &self.default)
+            .field("options", &OptionNames(&self.options))
+            .field("delete", &self.delete)
+            .field("digest", &self.digest)
+            .finish()
+    }
 }
 
 /// Parameters of `POST /access/domains/{realm}/sync` (LDAP/AD only).
@@ -124,7 +159,7 @@ impl DomainsHandler<'_> {
     /// All realms (needs no authentication).
     pub async fn list(&self) -> Result<Vec<Domain>, Error> {
         self.client
-            .execute(ApiRequest::get(&["access", "domains"]))
+            .execute_list(ApiRequest::get(&["access", "domains"]))
             .await
     }
 
@@ -218,5 +253,24 @@ mod tests {
         .unwrap();
         assert_eq!(c.options["server1"], "dc1");
         assert_eq!(c.digest.as_deref(), Some("abc"));
+    }
+
+    #[test]
+    fn realm_requests_never_debug_option_values() {
+        let options: BTreeMap<String, String> =
+            [("password".to_owned(), "bind-secret".to_owned())].into();
+        let create = CreateDomain {
+            realm_type: "ldap".into(),
+            options: options.clone(),
+            ..CreateDomain::default()
+        };
+        let update = UpdateDomain {
+            options,
+            ..UpdateDomain::default()
+        };
+        for text in [format!("{create:?}"), format!("{update:?}")] {
+            assert!(!text.contains("bind-secret"), "{text}");
+            assert!(text.contains("password"), "{text}");
+        }
     }
 }

@@ -19,7 +19,11 @@ pub struct Group {
     #[serde(default, deserialize_with = "de::opt_string_nonempty")]
     pub comment: Option<String>,
     /// Members: the list's `users` comma string or GET's `members` array.
-    #[serde(default, alias = "users", deserialize_with = "de::list_lenient")]
+    #[serde(
+        default,
+        alias = "users",
+        deserialize_with = "de::list_skipping_invalid"
+    )]
     pub members: Vec<UserId>,
 }
 
@@ -62,7 +66,7 @@ impl GroupsHandler<'_> {
     /// All groups visible to the caller.
     pub async fn list(&self) -> Result<Vec<Group>, Error> {
         self.client
-            .execute(ApiRequest::get(&["access", "groups"]))
+            .execute_list(ApiRequest::get(&["access", "groups"]))
             .await
     }
 

@@ -115,7 +115,7 @@ impl Client {
 impl PoolsHandler<'_> {
     /// All pools the caller may audit (without members).
     pub async fn list(&self) -> Result<Vec<Pool>, Error> {
-        self.client.execute(ApiRequest::get(&["pools"])).await
+        self.client.execute_list(ApiRequest::get(&["pools"])).await
     }
 
     /// One pool with its members (`GET /pools?poolid=`).

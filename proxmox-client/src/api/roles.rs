@@ -66,7 +66,7 @@ impl RolesHandler<'_> {
     /// All roles, built-in ones included.
     pub async fn list(&self) -> Result<Vec<Role>, Error> {
         self.client
-            .execute(ApiRequest::get(&["access", "roles"]))
+            .execute_list(ApiRequest::get(&["access", "roles"]))
             .await
     }
 

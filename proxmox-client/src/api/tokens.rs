@@ -174,7 +174,7 @@ impl TokensHandler<'_> {
     /// The user's tokens.
     pub async fn list(&self) -> Result<Vec<TokenInfo>, Error> {
         self.client
-            .execute(ApiRequest::get(&self.segments(None)))
+            .execute_list(ApiRequest::get(&self.segments(None)))
             .await
     }
 

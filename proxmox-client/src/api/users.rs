@@ -37,7 +37,7 @@ pub struct User {
     #[serde(default)]
     pub keys: Option<Secret>,
     /// Group membership (array on GET, comma string in the list; `""` = none).
-    #[serde(default, deserialize_with = "de::list_lenient")]
+    #[serde(default, deserialize_with = "de::list_skipping_invalid")]
     pub groups: Vec<GroupId>,
     /// The user's API tokens (list with `full=1` and GET only; `null` = none).
     #[serde(default, deserialize_with = "tokens_lenient")]
@@ -209,7 +209,7 @@ impl UsersHandler<'_> {
         q.opt_bool("enabled", filter.enabled)
             .flag("full", filter.full);
         self.client
-            .execute(ApiRequest::get(&["access", "users"]).query(q))
+            .execute_list(ApiRequest::get(&["access", "users"]).query(q))
             .await
     }
 

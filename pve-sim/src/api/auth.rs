@@ -172,6 +172,16 @@ fn verify_ticket(
     })
 }
 
+/// The caller a request authenticates as (ticket, with CSRF for writes, or
+/// API token), if any. For endpoints outside `/api2/json`.
+pub fn caller_of(state: &SharedState, method: &Method, headers: &HeaderMap) -> Option<Caller> {
+    match credentials(headers) {
+        Credentials::None => None,
+        Credentials::Ticket(ticket) => verify_ticket(state, &ticket, method, headers).ok(),
+        Credentials::Token(value) => verify_token(state, &value),
+    }
+}
+
 /// The `/api2/json` path relative to the API root (`/access/users`).
 pub fn rel_uri(path: &str) -> String {
     let rest = path.strip_prefix("/api2/json").unwrap_or(path);

@@ -117,9 +117,25 @@ async fn faults_and_stats(
         return ApiError::with_status(status, message.clone()).into_response();
     }
     let drop_after = plan.drop_after_commit;
+    let after_commit_status = plan.after_commit_status;
     request.extensions_mut().insert(plan);
     let mut response = next.run(request).await;
     if drop_after && response.status() == StatusCode::OK {
+        if let Ok(status) = StatusCode::from_u16(after_commit_status)
+            && after_commit_status != 0
+        {
+            // What a reverse proxy sends when pveproxy was too slow: its
+            // own HTML page, not a PVE JSON envelope.
+            let page = format!(
+                "<html><head><title>{status}</title></head><body><h1>{status}</h1></body></html>\n"
+            );
+            return (
+                status,
+                [(header::CONTENT_TYPE, HeaderValue::from_static("text/html"))],
+                page,
+            )
+                .into_response();
+        }
         response.extensions_mut().insert(DropConnection);
     }
     response

@@ -94,6 +94,11 @@ async fn create_ticket(State(state): State<SharedState>, call: Call) -> ApiResul
     };
     if !authenticated || auth_state(cfg, &username, unix) != AuthState::Ok {
         tracing::info!("authentication failure; user={username}");
+        // pveproxy delays every 401, failed logins included, so guessing
+        // costs time and an unknown user looks like a wrong password.
+        if !state.auth_failure_delay.is_zero() {
+            tokio::time::sleep(state.auth_failure_delay).await;
+        }
         return Err(failure());
     }
     if let (Some(path), Some(privs)) = (call.params.str("path"), call.params.str("privs")) {

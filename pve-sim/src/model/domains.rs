@@ -34,6 +34,22 @@ impl Default for Domains {
     }
 }
 
+/// SectionConfig's `format_config_line` dies on a value with a line break
+/// (`property 'x' contains a line feed`), inside the config lock, so the
+/// answer is a 500 with the operation prefix. Without this check a value
+/// with `\n` or `\r` would write extra option lines into domains.cfg. The
+/// comment is exempt: it is percent-encoded before it is written. (Exact
+/// PVE wording is taken from pve-common's SectionConfig; PVE 9.)
+fn refuse_line_feeds(options: &BTreeMap<String, String>) -> Result<(), String> {
+    match options
+        .iter()
+        .find(|(key, value)| *key != "comment" && value.contains(['\n', '\r']))
+    {
+        Some((key, _)) => Err(format!("property '{key}' contains a line feed")),
+        None => Ok(()),
+    }
+}
+
 impl Domains {
     /// Parse SectionConfig text; unknown lines are ignored. Enforces PVE's
     /// defaults: one `default` marker, `pam`/`pve` present with their
@@ -137,6 +153,7 @@ impl Domains {
     }
 
     fn commit(&mut self) {
+        // (Values were checked by `refuse_line_feeds`; the comment is encoded.)
         *self = Self::parse(&self.write());
     }
 
@@ -176,6 +193,7 @@ impl Domains {
                     .to_string(),
             ));
         }
+        refuse_line_feeds(options).map_err(fail)?;
         self.clear_default_if_set(options);
         let mut opts = options.clone();
         opts.remove("password");
@@ -212,6 +230,7 @@ impl Domains {
         if delete.is_empty() && options.is_empty() && !password_given {
             return Err(fail("no options specified".to_string()));
         }
+        refuse_line_feeds(options).map_err(fail)?;
         self.clear_default_if_set(options);
         if let Some(r) = self.realms.iter_mut().find(|r| r.realm == realm) {
             for k in delete {
@@ -248,6 +267,33 @@ mod tests {
     use super::*;
 
     const FIXTURE: &str = include_str!("testdata/domains.cfg");
+
+    #[test]
+    fn line_breaks_in_values_cannot_inject_options() {
+        let mut d = Domains::parse(FIXTURE);
+        let before = d.write();
+        for bad in ["dc=x\n\tbind_dn cn=evil", "dc=x\r\tbind_dn cn=evil"] {
+            let options: BTreeMap<String, String> = [
+                ("base_dn".to_string(), bad.to_string()),
+                ("server1".to_string(), "ldap.example".to_string()),
+                ("user_attr".to_string(), "uid".to_string()),
+            ]
+            .into();
+            let error = d.create("new", "ldap", &options, None).unwrap_err();
+            assert_eq!(error.status, 500);
+            assert_eq!(
+                error.message,
+                "add auth server failed: property 'base_dn' contains a line feed"
+            );
+            let error = d.update("corp", &options, &[], None, false).unwrap_err();
+            assert!(
+                error.message.contains("contains a line feed"),
+                "{}",
+                error.message
+            );
+        }
+        assert_eq!(d.write(), before);
+    }
 
     #[test]
     fn fixture_round_trips() {

@@ -148,15 +148,26 @@ impl Shadow {
 
     /// `authenticate_user`: whether `password` matches the stored hash.
     pub fn verify(&self, user: &str, password: &str) -> bool {
-        self.hashes
-            .get(user)
-            .is_some_and(|h| verify_password(password, h))
+        match self.hashes.get(user) {
+            Some(hash) => verify_password(password, hash),
+            None => refuse_after_hashing(password),
+        }
     }
 }
 
 const CRYPT_ALPHABET: &[u8; 64] =
     b"./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 const DEFAULT_ROUNDS: u32 = 5000;
+
+/// Returns false after the same hashing work as checking a real password,
+/// so that an unknown user name cannot be told apart by the time a failed
+/// login takes.
+pub fn refuse_after_hashing(password: &str) -> bool {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let dummy = DUMMY.get_or_init(|| hash_password("no user has this password"));
+    let _ = verify_password(password, dummy);
+    false
+}
 
 /// Hash a password like PVE's `encrypt_pw`: `crypt($pw, '$5$<salt>')`.
 pub fn hash_password(password: &str) -> String {
@@ -209,8 +220,16 @@ fn stretch(digest: &[u8; 32], len: usize) -> Vec<u8> {
     digest.iter().copied().cycle().take(len).collect()
 }
 
+#[cfg(test)]
+thread_local! {
+    /// How many crypt hashes this thread computed (tests of timing parity).
+    static HASHES: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
 /// SHA-256 crypt (Drepper's "Unix crypt using SHA-256", glibc `$5$`).
 fn sha256_crypt(password: &[u8], salt: &[u8], rounds: Option<u32>) -> String {
+    #[cfg(test)]
+    HASHES.with(|count| count.set(count.get() + 1));
     let salt = &salt[..salt.len().min(16)];
     let n_rounds = rounds.map_or(DEFAULT_ROUNDS, |r| r.clamp(1000, 999_999_999));
     let plen = password.len();
@@ -300,6 +319,22 @@ fn sha256_crypt(password: &[u8], salt: &[u8], rounds: Option<u32>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unknown_user_costs_the_same_hashing_as_a_wrong_password() {
+        let mut shadow = Shadow::default();
+        shadow.set_password("alice", "right-password");
+        let _ = refuse_after_hashing("warm up the dummy hash");
+        let hashes = |f: &dyn Fn() -> bool| {
+            let before = HASHES.with(std::cell::Cell::get);
+            assert!(!f());
+            HASHES.with(std::cell::Cell::get) - before
+        };
+        let wrong = hashes(&|| shadow.verify("alice", "wrong-password"));
+        let unknown = hashes(&|| shadow.verify("mallory", "wrong-password"));
+        assert_eq!(wrong, 1);
+        assert_eq!(unknown, wrong);
+    }
 
     #[test]
     fn sha256_crypt_reference_vectors() {

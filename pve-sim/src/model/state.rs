@@ -72,13 +72,25 @@ impl State {
     /// other realms have no local password store).
     pub fn verify_password(&self, userid: &str, password: &str) -> bool {
         let Ok((user, realm)) = verify_userid(userid) else {
-            return false;
+            return super::secrets::refuse_after_hashing(password);
         };
         match self.domains.get(realm).map(|r| r.kind.as_str()) {
             Some("pve") => self.shadow.verify(user, password),
             Some("pam") => self.pam.verify(user, password),
-            _ => false,
+            _ => super::secrets::refuse_after_hashing(password),
         }
+    }
+
+    /// Every file written out and parsed again, as PVE re-reads pmxcfs on
+    /// each request: what a write left in memory is not what the next
+    /// request sees when the file format drops or changes it (comments
+    /// trimmed or dropped, entries that do not parse).
+    pub fn reread(&mut self) {
+        self.users = UserConfig::parse(&self.users.write()).0;
+        self.tokens = TokenSecrets::parse(&self.tokens.write());
+        self.shadow = Shadow::parse(&self.shadow.write()).0;
+        self.pam = Shadow::parse(&self.pam.write()).0;
+        self.domains = Domains::parse(&self.domains.write());
     }
 
     /// POST /access/users with optional password. As in PVE the password is

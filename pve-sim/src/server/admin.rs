@@ -1,9 +1,12 @@
 //! `/_sim/*`: run-time fault configuration and request counters, for
-//! tests and benchmarks. Loopback clients only (not part of PVE's API).
+//! tests and benchmarks (not part of PVE's API). Loopback clients only, and
+//! only as `root@pam` (a ticket, or one of root's API tokens) unless the
+//! simulator was started with `--open-sim-admin`: faults and counters are
+//! not for every local user, nor for every user of the simulated PVE.
 
 use axum::Router;
 use axum::extract::{ConnectInfo, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json};
@@ -14,7 +17,7 @@ use super::state::SharedState;
 use crate::faults::FaultConfig;
 
 fn loopback_only(peer: Option<Extension<ConnectInfo<SocketAddr>>>) -> Result<(), Box<Response>> {
-    // In-process calls (tests) carry no peer address and are trusted.
+    // In-process calls (tests) carry no peer address.
     match peer {
         Some(Extension(ConnectInfo(addr))) if !addr.ip().is_loopback() => Err(Box::new(
             (
@@ -27,11 +30,38 @@ fn loopback_only(peer: Option<Extension<ConnectInfo<SocketAddr>>>) -> Result<(),
     }
 }
 
+/// Loopback, and root@pam or the opt-in flag.
+fn admin_only(
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    state: &SharedState,
+    method: &Method,
+    headers: &HeaderMap,
+) -> Result<(), Box<Response>> {
+    loopback_only(peer)?;
+    if state.open_sim_admin {
+        return Ok(());
+    }
+    match crate::api::auth::caller_of(state, method, headers) {
+        Some(caller) if caller.userid() == crate::model::config::ROOT_USERID => Ok(()),
+        _ => Err(Box::new(
+            (
+                StatusCode::UNAUTHORIZED,
+                Json(json!({
+                    "error": "the /_sim endpoints need root@pam (a ticket with its CSRF token, or an API token of root@pam), or a simulator started with --open-sim-admin"
+                })),
+            )
+                .into_response(),
+        )),
+    }
+}
+
 async fn get_faults(
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     State(state): State<SharedState>,
+    method: Method,
+    headers: HeaderMap,
 ) -> Response {
-    if let Err(denied) = loopback_only(peer) {
+    if let Err(denied) = admin_only(peer, &state, &method, &headers) {
         return *denied;
     }
     Json(state.faults.get()).into_response()
@@ -40,9 +70,11 @@ async fn get_faults(
 async fn set_faults(
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     State(state): State<SharedState>,
+    method: Method,
+    headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    if let Err(denied) = loopback_only(peer) {
+    if let Err(denied) = admin_only(peer, &state, &method, &headers) {
         return *denied;
     }
     let config: FaultConfig = match serde_json::from_slice(&body) {
@@ -65,8 +97,10 @@ async fn set_faults(
 async fn get_stats(
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     State(state): State<SharedState>,
+    method: Method,
+    headers: HeaderMap,
 ) -> Response {
-    if let Err(denied) = loopback_only(peer) {
+    if let Err(denied) = admin_only(peer, &state, &method, &headers) {
         return *denied;
     }
     Json(state.stats.snapshot()).into_response()
@@ -75,8 +109,10 @@ async fn get_stats(
 async fn reset_stats(
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     State(state): State<SharedState>,
+    method: Method,
+    headers: HeaderMap,
 ) -> Response {
-    if let Err(denied) = loopback_only(peer) {
+    if let Err(denied) = admin_only(peer, &state, &method, &headers) {
         return *denied;
     }
     state.stats.reset();

@@ -39,6 +39,8 @@ pub struct AppState {
     pub auth_failure_delay: Duration,
     /// Cluster name reported by POST /access/ticket (None = standalone node).
     pub node_name: String,
+    /// `/_sim` answers any loopback client, without root authentication.
+    pub open_sim_admin: bool,
 }
 
 impl std::fmt::Debug for AppState {
@@ -86,6 +88,7 @@ impl AppState {
             stats: StatsCounter::default(),
             auth_failure_delay,
             node_name: "pve".to_string(),
+            open_sim_admin: false,
         }
     }
 
@@ -125,6 +128,9 @@ impl AppState {
             .map_err(|_| lock_error())?;
         let mut next = (*self.read()).clone();
         let value = change(&mut next).map_err(ApiError::from)?;
+        // PVE reads pmxcfs on every request: the next request sees what
+        // the files hold, not what this write had in memory.
+        next.reread();
         self.store
             .save(&next)
             .map_err(|e| ApiError::internal(format!("{prefix}: {e}")))?;

@@ -477,8 +477,9 @@ fn check_option(option: &RealmOption, value: &Value) -> Result<(), String> {
             }
         }
         Encoding::Text => match value.as_str() {
-            Some(text) if text.contains('\n') && option.attr != "comment" => {
-                Err("The value cannot contain a line break.".into())
+            // domains.cfg is line based: PVE refuses `\n` and `\r` alike.
+            Some(text) if text.contains(['\n', '\r']) && option.attr != "comment" => {
+                Err("The value cannot contain a line break (`\\n` or `\\r`).".into())
             }
             _ => Ok(()),
         },
@@ -492,4 +493,19 @@ fn quoted(values: &[&str]) -> String {
         .map(|v| format!("`{v}`"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_options_refuse_both_line_breaks() {
+        let option = RealmOption::required("base_dn", "base_dn", Encoding::Text, "d");
+        for text in ["dc=a\nbind_dn x", "dc=a\rbind_dn x"] {
+            let error = check_option(&option, &Value::string(text)).expect_err(text);
+            assert!(error.contains("line break"), "{error}");
+        }
+        assert!(check_option(&option, &Value::string("dc=example,dc=com")).is_ok());
+    }
 }

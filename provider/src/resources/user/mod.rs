@@ -263,13 +263,12 @@ fn validate_config(config: &Value) -> Diagnostics {
         text.parse::<UserId>()
             .map(drop)
             .map_err(|error| format!("{error}. Use a value like `{USER_EXAMPLE}`."))
+            .and_then(|()| convert::no_list_separator(text))
     });
-    for (name, max) in [
-        ("comment", 2048),
-        ("email", 254),
-        ("first_name", 1024),
-        ("last_name", 1024),
-    ] {
+    check_known_string(config, "comment", &mut diagnostics, |text| {
+        convert::user_cfg_comment(text).and_then(|()| max_length(2048)(text))
+    });
+    for (name, max) in [("email", 254), ("first_name", 1024), ("last_name", 1024)] {
         check_known_string(config, name, &mut diagnostics, |text| {
             if text.is_empty() {
                 Err(format!(

@@ -431,16 +431,12 @@ fn validate_config(config: &Value) -> Diagnostics {
             .map(drop)
             .map_err(|error| format!("{error}. Use a value like `deploy`."))
     });
-    check_known_string(config, "comment", &mut diagnostics, |text| {
-        if text.is_empty() {
-            Err(
-                "PVE does not store an empty comment; leave `comment` unset instead of \"\"."
-                    .into(),
-            )
-        } else {
-            Ok(())
-        }
-    });
+    check_known_string(
+        config,
+        "comment",
+        &mut diagnostics,
+        convert::user_cfg_comment,
+    );
     check_known_string(config, "expiration_date", &mut diagnostics, |text| {
         convert::rfc3339_to_epoch(text).map(drop)
     });

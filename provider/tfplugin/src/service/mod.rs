@@ -322,13 +322,31 @@ impl ProviderService {
         R: WithDiagnostics,
         F: Future<Output = Outcome<R>>,
     {
+        self.run_or(rpc, type_name, R::default(), body).await
+    }
+
+    /// [`ProviderService::run`] with the response to send when the body
+    /// fails or panics. For ApplyResourceChange and ReadResource that must
+    /// carry a state: a reply without one reads as "the object is gone", and
+    /// Terraform would forget an object that exists.
+    pub(crate) async fn run_or<R, F>(
+        &self,
+        rpc: &'static str,
+        type_name: &str,
+        fallback: R,
+        body: F,
+    ) -> R
+    where
+        R: WithDiagnostics,
+        F: Future<Output = Outcome<R>>,
+    {
         let started = Instant::now();
         tracing::debug!(rpc, type_name, "received request");
         let (mut response, diagnostics) = match AssertUnwindSafe(body).catch_unwind().await {
             Ok(Ok(reply)) => (reply.response, reply.diagnostics),
-            Ok(Err(diagnostics)) => (R::default(), diagnostics),
+            Ok(Err(diagnostics)) => (fallback, diagnostics),
             Err(_) => (
-                R::default(),
+                fallback,
                 Diagnostics::error(
                     "Provider internal error",
                     format!(

@@ -152,6 +152,59 @@ fn parse_raw_json(
 }
 
 impl ProviderService {
+    /// What ReadResource answers when the read fails or panics, or its
+    /// result cannot be encoded: the current state, unchanged. Without a
+    /// state Terraform would drop the object.
+    pub(super) fn read_fallback(req: &pb::read_resource::Request) -> pb::read_resource::Response {
+        pb::read_resource::Response {
+            new_state: req.current_state.clone(),
+            private: req.private.clone(),
+            new_identity: req.current_identity.clone(),
+            ..Default::default()
+        }
+    }
+
+    /// What ApplyResourceChange answers when the provider panics or its
+    /// result cannot be encoded, i.e. when nobody knows how far it got. An
+    /// update or delete keeps the prior state. A create keeps the planned
+    /// state (unknown values null): the object may exist, and Terraform
+    /// then records it as tainted, so the next refresh finds out and the
+    /// next apply replaces it, instead of forgetting an object that exists.
+    pub(super) fn apply_fallback(
+        &self,
+        req: &pb::apply_resource_change::Request,
+    ) -> pb::apply_resource_change::Response {
+        let prior = pb::apply_resource_change::Response {
+            new_state: req.prior_state.clone(),
+            private: req.planned_private.clone(),
+            ..Default::default()
+        };
+        let Ok(entry) = self.registry.resource(&req.type_name) else {
+            return prior;
+        };
+        let decoded = (
+            decode(req.prior_state.as_ref(), &entry.ty, "prior state"),
+            decode(req.planned_state.as_ref(), &entry.ty, "planned state"),
+        );
+        let (Ok(Value::Null), Ok(mut planned)) = decoded else {
+            return prior;
+        };
+        if planned.is_null() {
+            return prior;
+        }
+        while let Some(path) = plan::first_unknown(&planned) {
+            replace_at(&mut planned, &path, Value::Null);
+        }
+        match entry.encode_state(planned) {
+            Ok(state) => pb::apply_resource_change::Response {
+                new_state: Some(state),
+                private: req.planned_private.clone(),
+                ..Default::default()
+            },
+            Err(_) => prior,
+        }
+    }
+
     pub(super) async fn validate_resource(
         &self,
         req: pb::validate_resource_config::Request,
@@ -268,13 +321,9 @@ impl ProviderService {
         req: pb::read_resource::Request,
     ) -> Outcome<pb::read_resource::Response> {
         let entry = self.registry.resource(&req.type_name)?;
-        // On failure Terraform keeps what it had: echo the current state back.
-        let fallback = pb::read_resource::Response {
-            new_state: req.current_state.clone(),
-            private: req.private.clone(),
-            new_identity: req.current_identity.clone(),
-            ..Default::default()
-        };
+        // On failure Terraform keeps what it had: echo the current state back
+        // (the `?` paths below get the same from `run_or`).
+        let fallback = Self::read_fallback(&req);
         let current = ResourceState {
             state: decode(req.current_state.as_ref(), &entry.ty, "resource state")?,
             identity: entry.decode_identity(req.current_identity.as_ref())?,

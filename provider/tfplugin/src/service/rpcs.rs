@@ -131,8 +131,13 @@ impl ProviderRpc for ProviderService {
         let req = request.into_inner();
         let name = req.type_name.clone();
         Ok(Response::new(
-            self.run("ReadResource", &name, self.read_resource(req))
-                .await,
+            self.run_or(
+                "ReadResource",
+                &name,
+                Self::read_fallback(&req),
+                self.read_resource(req),
+            )
+            .await,
         ))
     }
 
@@ -155,8 +160,13 @@ impl ProviderRpc for ProviderService {
         let req = request.into_inner();
         let name = req.type_name.clone();
         Ok(Response::new(
-            self.run("ApplyResourceChange", &name, self.apply_resource(req))
-                .await,
+            self.run_or(
+                "ApplyResourceChange",
+                &name,
+                self.apply_fallback(&req),
+                self.apply_resource(req),
+            )
+            .await,
         ))
     }
 

@@ -133,6 +133,19 @@ impl Resource for FakeThing {
             *seen = Some(config.get("password").clone());
         }
         let name = planned.get("name").as_str().unwrap_or_default().to_owned();
+        // Failure paths the framework must survive without losing state.
+        if name == "panic" {
+            panic!("fake_thing: create panicked on purpose");
+        }
+        if name == "unencodable" {
+            let mut state = state_from(planned, "id-unencodable", "1");
+            state.set_attr("etag", Value::Bool(true));
+            return Ok(ResourceState {
+                state,
+                identity: None,
+                private: Vec::new(),
+            });
+        }
         // Misbehave on purpose: echo the write-only password into state; the
         // framework must null it.
         let mut state = state_from(planned, &format!("id-{name}"), "1");
@@ -145,6 +158,18 @@ impl Resource for FakeThing {
     }
 
     async fn read(&self, current: &ResourceState) -> Result<Option<ResourceState>, Diagnostics> {
+        match current.state.get("comment").as_str() {
+            Some("panic on read") => panic!("fake_thing: read panicked on purpose"),
+            Some("unencodable on read") => {
+                let mut state = current.state.clone();
+                state.set_attr("etag", Value::Bool(true));
+                return Ok(Some(ResourceState {
+                    state,
+                    ..current.clone()
+                }));
+            }
+            _ => {}
+        }
         if current.state.get("name").as_str() == Some("gone") {
             return Ok(None);
         }
@@ -157,6 +182,9 @@ impl Resource for FakeThing {
         planned: &Value,
         _config: &Value,
     ) -> Result<ResourceState, Diagnostics> {
+        if planned.get("comment").as_str() == Some("panic on update") {
+            panic!("fake_thing: update panicked on purpose");
+        }
         let id = prior
             .state
             .get("id")

@@ -404,6 +404,90 @@ async fn apply_dispatches_and_never_returns_write_only_values() {
     assert_eq!(undv(failed.new_state.as_ref()), stuck);
 }
 
+/// A panic or an unencodable result in Apply or Read must never answer
+/// without a state: Terraform reads that as a null object and forgets an
+/// object that may exist (and, for a token, its one-time secret).
+#[tokio::test]
+async fn failed_apply_and_read_keep_prior_or_planned_state() {
+    let h = Harness::start().await;
+    let mut client = h.client().await;
+    let apply = |prior: Value, planned: Value| pb::apply_resource_change::Request {
+        type_name: "fake_thing".into(),
+        prior_state: dv(&prior),
+        planned_state: dv(&planned),
+        config: dv(&thing(&[("name", planned.get("name").clone())])),
+        planned_private: b"planned".to_vec(),
+        ..Default::default()
+    };
+    // Create: the planned object, unknowns null, with the error.
+    for name in ["panic", "unencodable"] {
+        let planned = thing(&[
+            ("name", s(name)),
+            ("id", Value::Unknown),
+            ("etag", Value::Unknown),
+            ("enabled", Value::Bool(true)),
+        ]);
+        let reply = client
+            .apply_resource_change(apply(Value::Null, planned))
+            .await
+            .expect("apply")
+            .into_inner();
+        assert_eq!(
+            errors(&reply.diagnostics).len(),
+            1,
+            "{name}: {:?}",
+            reply.diagnostics
+        );
+        let state = undv(reply.new_state.as_ref());
+        assert_eq!(state.get("name"), &s(name), "{name}: object forgotten");
+        assert_eq!(state.get("id"), &Value::Null);
+        assert_eq!(reply.private, b"planned");
+    }
+    // Update: the prior object.
+    let prior = thing(&[
+        ("name", s("a")),
+        ("id", s("id-a")),
+        ("etag", s("1")),
+        ("enabled", Value::Bool(true)),
+    ]);
+    let reply = client
+        .apply_resource_change(apply(
+            prior.clone(),
+            prior.clone().with_attr("comment", s("panic on update")),
+        ))
+        .await
+        .expect("apply")
+        .into_inner();
+    assert!(
+        errors(&reply.diagnostics)[0].contains("crashed"),
+        "{:?}",
+        reply.diagnostics
+    );
+    assert_eq!(undv(reply.new_state.as_ref()), prior);
+    // Read: the current object, unchanged.
+    for comment in ["panic on read", "unencodable on read"] {
+        let current = prior.clone().with_attr("comment", s(comment));
+        let reply = client
+            .read_resource(pb::read_resource::Request {
+                type_name: "fake_thing".into(),
+                current_state: dv(&current),
+                private: b"kept".to_vec(),
+                ..Default::default()
+            })
+            .await
+            .expect("read")
+            .into_inner();
+        assert_eq!(
+            errors(&reply.diagnostics).len(),
+            1,
+            "{comment}: {:?}",
+            reply.diagnostics
+        );
+        assert_eq!(undv(reply.new_state.as_ref()), current, "{comment}");
+        assert_eq!(reply.private, b"kept");
+    }
+}
+
 #[tokio::test]
 async fn import_then_read() {
     let h = Harness::start().await;
