@@ -7,8 +7,10 @@
 //! `BENCH_OBJECTS` (default 1000, split evenly over users, tokens, roles and
 //! ACLs), `BENCH_PARALLELISM` (10), `BENCH_LATENCY_MS` (20; 0 skips the
 //! latency run), `BENCH_STARTUP_RUNS` (20), `BENCH_SIM_THROUGHPUT` (a file
-//! holding `cargo bench -p pve-sim` output to include).
+//! holding `cargo bench -p pve-sim` output to include), `BENCH_AUDIT_USERS`
+//! (250: users with one token each for the access-audit run; 0 skips it).
 
+mod audit;
 mod procfs;
 mod report;
 mod scale;
@@ -91,7 +93,7 @@ fn run() -> Result<(), String> {
     let throughput = std::env::var("BENCH_SIM_THROUGHPUT")
         .ok()
         .and_then(|path| std::fs::read_to_string(path).ok());
-    let text = report::render(&report::Inputs {
+    let mut text = report::render(&report::Inputs {
         binary: &binary,
         startup: &samples,
         peer: match &peer_error {
@@ -101,6 +103,11 @@ fn run() -> Result<(), String> {
         scale: &scale_results,
         sim_throughput: throughput.as_deref(),
     });
+    let audit_users = env_number("BENCH_AUDIT_USERS", 250) as usize;
+    if audit_users > 0 {
+        eprintln!("pve-bench: access audit over {audit_users} users and their tokens");
+        text.push_str(&audit::render(&audit::run(audit_users)?));
+    }
     println!("{text}");
     if let Ok(path) = std::env::var("BENCH_OUTPUT") {
         std::fs::write(&path, &text).map_err(|e| format!("{path}: {e}"))?;

@@ -6,6 +6,7 @@ use tfplugin::provider::DataSource;
 
 use crate::connection::Pve;
 
+pub mod access_audit;
 pub mod acls;
 pub mod group;
 pub mod groups;
@@ -36,5 +37,6 @@ pub fn all(pve: &Pve) -> Vec<Arc<dyn DataSource>> {
         Arc::new(acls::AclsDataSource::new(pve)),
         Arc::new(permissions::PermissionsDataSource::new(pve)),
         Arc::new(version::VersionDataSource::new(pve)),
+        Arc::new(access_audit::AccessAuditDataSource::new(pve)),
     ]
 }

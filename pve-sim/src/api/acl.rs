@@ -82,7 +82,12 @@ async fn permissions(State(state): State<SharedState>, call: Call) -> ApiResult 
             perm::require(cfg, &caller.authid, "/access", &["Sys.Audit"], false)?;
         }
     }
-    let path = call.params.str("path");
+    // PVE tests the parameter for Perl truthiness (`if (my $path = …)`):
+    // an empty path or "0" answers the whole list, like no path at all.
+    let path = call
+        .params
+        .str("path")
+        .filter(|p| !p.is_empty() && p != "0");
     let result = perm::effective_permissions(cfg, &target, path.as_deref());
     let out: Map<String, Value> = result
         .into_iter()
