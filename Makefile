@@ -1,19 +1,21 @@
 # Every entry point of terraform-provider-pve. `make help` lists them.
 SHELL := /bin/bash
 CARGO ?= cargo
-VERSION := 0.1.0
+# The version has one source: [workspace.package] in Cargo.toml.
+VERSION := $(shell sed -n '/^\[workspace\.package\]/,/^\[/s/^version *= *"\(.*\)"/\1/p' Cargo.toml)
 OS_ARCH := $(shell uname -s | tr A-Z a-z)_$(shell uname -m | sed 's/x86_64/amd64/;s/aarch64/arm64/')
 MIRROR ?= $(HOME)/.terraform.d/plugins
 PLUGIN_DIR := $(MIRROR)/registry.terraform.io/pve-rs/pve/$(VERSION)/$(OS_ARCH)
 export CHECKPOINT_DISABLE := 1
 
-.PHONY: help build test tools demo install testacc bench docs lint fmt clippy fuzz
+.PHONY: help build test tools demo install release testacc bench docs lint fmt clippy fuzz
 
 help:
 	@echo "make demo     build everything, start pve-sim, terraform apply the quickstart, show results"
 	@echo "make test     install the pinned test tools if missing, then run every test"
 	@echo "make build    build the provider and pve-sim"
-	@echo "make install  copy the provider into the local plugin mirror ($(PLUGIN_DIR))"
+	@echo "make install  build the release provider and copy it into the local plugin mirror ($(PLUGIN_DIR))"
+	@echo "make release  build $(VERSION) in release mode and write the Registry artifacts into dist/"
 	@echo "make testacc  run the end-to-end suite against a real PVE (PROXMOX_VE_ENDPOINT, PROXMOX_VE_API_TOKEN)"
 	@echo "make bench    run the benchmarks"
 	@echo "make docs     regenerate docs/ from the provider schema"
@@ -30,10 +32,19 @@ tools:
 test: tools build
 	$(CARGO) test --workspace
 
-install: build
+# The unpacked mirror layout Terraform's implied local mirror reads. Same build
+# command as scripts/release.py, so one release build serves both.
+install:
+	$(CARGO) build --release --locked --bin terraform-provider-pve --bin pve-sim
 	mkdir -p "$(PLUGIN_DIR)"
-	cp target/debug/terraform-provider-pve "$(PLUGIN_DIR)/terraform-provider-pve_v$(VERSION)"
+	install -m 0755 target/release/terraform-provider-pve "$(PLUGIN_DIR)/terraform-provider-pve_v$(VERSION)"
 	@echo "installed registry.terraform.io/pve-rs/pve $(VERSION) into $(PLUGIN_DIR)"
+
+# Zips, SHA256SUMS (+ .sig with GPG_FINGERPRINT), manifest and the pve-sim
+# tarball in DIST. RELEASE_PLATFORMS=all (or a list) adds other platforms.
+DIST ?= dist
+release:
+	DIST="$(DIST)" python3 scripts/release.py
 
 demo: tools build
 	@test -x scripts/demo.sh || { echo "make demo: not yet implemented (issue #7)"; exit 1; }

@@ -16,8 +16,10 @@
 //! * `templates/index.md.tmpl` (the provider page) and optional per-page
 //!   overrides `templates/<kind>/<name>.md.tmpl`, with tfplugindocs-style
 //!   placeholders (see [`template`]);
-//! * `templates/guides/*.md`, copied verbatim to `docs/guides/`;
-//! * `templates/benchmarks.md` (see [`EXTRA_PAGES`]), copied to `docs/`.
+//! * `templates/guides/*.md`, copied verbatim to `docs/guides/`.
+//!
+//! Repository documentation that is not a Registry page (BENCHMARKS.md,
+//! CONTRIBUTING.md, ...) lives at the repository root, not in `docs/`.
 //!
 //! [`generate`] renders everything into memory; [`Docs::write_to`] makes a
 //! directory match it (removing stray files) and [`Docs::compare`] lists how
@@ -92,10 +94,6 @@ impl fmt::Display for Difference {
     }
 }
 
-/// Top-level pages copied from `templates/<name>.md` to `docs/<name>.md`
-/// when present: repository documentation that is not a Registry page.
-pub const EXTRA_PAGES: &[&str] = &["benchmarks"];
-
 /// Renders every page for `provider`, reading examples and templates under
 /// the repository root `root`.
 pub fn generate(provider: &dyn Provider, root: &Path) -> Result<Docs, DocsError> {
@@ -133,9 +131,6 @@ pub fn generate(provider: &dyn Provider, root: &Path) -> Result<Docs, DocsError>
         files.insert(file, text);
     }
     for (file, text) in pages::guides(&repo)? {
-        files.insert(file, text);
-    }
-    for (file, text) in pages::extra_pages(&repo, EXTRA_PAGES)? {
         files.insert(file, text);
     }
     Ok(Docs { files })

@@ -103,6 +103,7 @@ pub(crate) fn index_page(
         .with("Type", "Provider")
         .with("ProviderName", provider)
         .with("Description", description.as_str())
+        .with("ProviderVersion", env!("CARGO_PKG_VERSION"))
         .with("Example", example.as_str())
         .with("Import", "")
         .with("SchemaMarkdown", render_schema(&schema.block));
@@ -535,22 +536,6 @@ pub(crate) fn guides(repo: &Repo) -> Result<Vec<(String, String)>, DocsError> {
     }
     guides.sort();
     Ok(guides)
-}
-
-/// Hand-written top-level pages that are not Registry pages (e.g. the
-/// benchmark results): `templates/<name>.md` for each name in `names` that
-/// exists, copied verbatim to `docs/<name>.md`.
-pub(crate) fn extra_pages(repo: &Repo, names: &[&str]) -> Result<Vec<(String, String)>, DocsError> {
-    let mut pages = Vec::new();
-    for name in names {
-        let path = repo.root.join("templates").join(format!("{name}.md"));
-        match std::fs::read_to_string(&path) {
-            Ok(text) => pages.push((format!("{name}.md"), text)),
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
-            Err(error) => return Err(DocsError::io(&path, error)),
-        }
-    }
-    Ok(pages)
 }
 
 /// `pve_user` → `user`: the Registry file name has no provider prefix.

@@ -8,6 +8,7 @@
 //! | `{{ .Type }}` | `Resource`, `Data Source`, `Ephemeral Resource`, `List Resource`, `Provider` |
 //! | `{{ .ProviderName }}` | `pve` |
 //! | `{{ .Description }}` | the schema description |
+//! | `{{ .ProviderVersion }}` | the provider's version (index page only) |
 //! | `{{ .SchemaMarkdown }}` | the generated `## Schema` section |
 //! | `{{ .Example }}` | the generated example-usage block (empty when there is none) |
 //! | `{{ .Import }}` | the generated import section (resources; empty otherwise) |

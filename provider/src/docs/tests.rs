@@ -238,8 +238,11 @@ fn scratch_repo() -> tempfile::TempDir {
         "---\npage_title: \"Hello\"\n---\n\n# Hello\n",
     );
     write(root, "templates/guides/notes.txt", "not a guide");
-    write(root, "templates/benchmarks.md", "# Benchmarks\n");
-    write(root, "templates/other.md", "not a listed extra page");
+    write(
+        root,
+        "templates/other.md",
+        "not a page: only templates/guides/ are copied",
+    );
     dir
 }
 
@@ -257,7 +260,6 @@ fn pages_land_in_the_registry_layout() {
     assert_eq!(
         files,
         [
-            "benchmarks.md",
             "data-sources/lookup.md",
             "functions/parse_thing.md",
             "guides/hello.md",
@@ -269,7 +271,6 @@ fn pages_land_in_the_registry_layout() {
         docs.files()["guides/hello.md"],
         "---\npage_title: \"Hello\"\n---\n\n# Hello\n"
     );
-    assert_eq!(docs.files()["benchmarks.md"], "# Benchmarks\n");
 }
 
 #[test]

@@ -50,7 +50,12 @@ pub(crate) fn handshake_line(network: &str, address: &str, certificate_base64: &
 }
 
 /// The `TF_REATTACH_PROVIDERS` value for a provider served in debug mode.
-pub(crate) fn reattach_json(provider_address: &str, pid: u32, socket_path: &str) -> String {
+pub(crate) fn reattach_json(
+    provider_address: &str,
+    pid: u32,
+    network: &str,
+    address: &str,
+) -> String {
     let mut providers = serde_json::Map::new();
     providers.insert(
         provider_address.to_owned(),
@@ -59,7 +64,7 @@ pub(crate) fn reattach_json(provider_address: &str, pid: u32, socket_path: &str)
             "ProtocolVersion": PROTOCOL_VERSION,
             "Pid": pid,
             "Test": true,
-            "Addr": {"Network": "unix", "String": socket_path},
+            "Addr": {"Network": network, "String": address},
         }),
     );
     serde_json::Value::Object(providers).to_string()
@@ -101,6 +106,7 @@ mod tests {
         let json: serde_json::Value = serde_json::from_str(&reattach_json(
             "registry.terraform.io/pve-rs/pve",
             42,
+            "unix",
             "/tmp/p.sock",
         ))
         .expect("json");
@@ -111,5 +117,10 @@ mod tests {
         assert_eq!(entry["Test"], true);
         assert_eq!(entry["Addr"]["Network"], "unix");
         assert_eq!(entry["Addr"]["String"], "/tmp/p.sock");
+        let tcp: serde_json::Value =
+            serde_json::from_str(&reattach_json("a/b/c", 1, "tcp", "127.0.0.1:10001"))
+                .expect("json");
+        assert_eq!(tcp["a/b/c"]["Addr"]["Network"], "tcp");
+        assert_eq!(tcp["a/b/c"]["Addr"]["String"], "127.0.0.1:10001");
     }
 }

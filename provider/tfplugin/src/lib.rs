@@ -5,7 +5,8 @@
 //! with [`schema`]; [`serve`] does the rest:
 //!
 //! - the go-plugin handshake (magic cookie, protocol negotiation, a unix
-//!   socket, the single stdout line) and AutoMTLS: a fresh server
+//!   socket or, where there are none or with `TFPLUGIN_TRANSPORT=tcp`, a
+//!   loopback TCP port ([`transport`]), the single stdout line) and AutoMTLS: a fresh server
 //!   certificate and a pinned client certificate ([`handshake`]);
 //! - the gRPC services: `tfplugin6.Provider`, go-plugin's controller
 //!   (clean shutdown) and stdio, and health;
@@ -80,6 +81,7 @@ pub mod schema;
 mod serve;
 mod service;
 mod tls;
+pub mod transport;
 pub mod value;
 mod wire;
 

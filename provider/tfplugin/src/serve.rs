@@ -3,7 +3,9 @@
 
 use std::future::Future;
 use std::io;
-use std::path::{Path, PathBuf};
+#[cfg(unix)]
+use std::path::Path;
+use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -11,7 +13,8 @@ use std::time::Duration;
 
 use futures::Stream;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::{UnixListener, UnixStream};
+#[cfg(unix)]
+use tokio::net::UnixListener;
 use tokio::sync::{mpsc, watch};
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
@@ -25,6 +28,7 @@ use crate::proto::tfplugin6::provider_server::ProviderServer;
 use crate::provider::Provider;
 use crate::service::{ProviderService, Registry};
 use crate::tls::{PinnedClientCert, ServerIdentity, TlsError};
+use crate::transport::{IoStream, ListenAddress, Listener, Transport};
 
 /// Terraform allows messages up to 256 MiB each way (large plans and states).
 const MAX_MESSAGE_SIZE: usize = 256 << 20;
@@ -45,6 +49,10 @@ pub struct ServeOptions {
     /// Install the hclog JSON logger on stderr (level from `TF_LOG_PROVIDER`
     /// / `TF_LOG`). Turn off to install your own subscriber.
     pub install_logging: bool,
+    /// Unix socket or loopback TCP. `None` reads
+    /// [`TRANSPORT_ENV`](crate::transport::TRANSPORT_ENV) when serving
+    /// (unset: unix sockets where the platform has them, TCP elsewhere).
+    pub transport: Option<Transport>,
 }
 
 impl ServeOptions {
@@ -54,6 +62,7 @@ impl ServeOptions {
             provider_address: provider_address.into(),
             debug: false,
             install_logging: true,
+            transport: None,
         }
     }
 
@@ -103,6 +112,15 @@ pub enum ServeError {
     Provider(String),
     #[error("could not listen on a unix socket in {dir}: {source}")]
     Listen { dir: PathBuf, source: io::Error },
+    #[error(
+        "could not listen on 127.0.0.1 on any port from {min} to {max} \
+         (PLUGIN_MIN_PORT..PLUGIN_MAX_PORT): {source}"
+    )]
+    ListenTcp {
+        min: u16,
+        max: u16,
+        source: io::Error,
+    },
     #[error(transparent)]
     Tls(#[from] TlsError),
     #[error("gRPC server failed: {0}")]
@@ -117,7 +135,9 @@ pub enum ServeError {
 /// debug mode, until Ctrl-C).
 ///
 /// Started by Terraform: checks the magic cookie and protocol version,
-/// listens on a unix socket (in `PLUGIN_UNIX_SOCKET_DIR` or the temp dir),
+/// listens on a unix socket (in `PLUGIN_UNIX_SOCKET_DIR` or the temp dir) or,
+/// where there are none or when `TFPLUGIN_TRANSPORT=tcp`, on a loopback TCP
+/// port within `PLUGIN_MIN_PORT..=PLUGIN_MAX_PORT`,
 /// enables mutual TLS when `PLUGIN_CLIENT_CERT` is set, and prints the
 /// handshake line as the only stdout output. SIGINT is ignored, as go-plugin
 /// servers do (Terraform handles Ctrl-C and then shuts plugins down); SIGTERM
@@ -127,8 +147,12 @@ pub async fn serve(provider: Arc<dyn Provider>, options: ServeOptions) -> Result
         crate::logging::init();
     }
     let registry = Arc::new(Registry::new(provider).map_err(ServeError::Provider)?);
+    let transport = match options.transport {
+        Some(transport) => transport,
+        None => Transport::from_env()?,
+    };
     if options.debug {
-        return serve_debug(registry, &options).await;
+        return serve_debug(registry, &options, transport).await;
     }
     handshake::check_magic_cookie(std::env::var(handshake::MAGIC_COOKIE_KEY).ok().as_deref())?;
     handshake::negotiate_protocol(std::env::var("PLUGIN_PROTOCOL_VERSIONS").ok().as_deref())?;
@@ -136,38 +160,41 @@ pub async fn serve(provider: Arc<dyn Provider>, options: ServeOptions) -> Result
         Ok(pem) if !pem.trim().is_empty() => Some(PinnedClientCert::from_pem(&pem)?),
         _ => None,
     };
-    let socket_dir = socket_dir();
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
-    let running = start(
+    let running = start_transport(
+        transport,
         registry,
         client_cert,
-        &socket_dir,
         shutdown_tx.clone(),
         shutdown_rx,
     )
     .await?;
 
     print_stdout(&running.handshake_line)?;
-    tracing::info!(address = %running.socket_path.display(), tls = running.tls, "plugin server started");
+    tracing::info!(
+        network = running.address.network(),
+        address = %running.address.address(),
+        tls = running.tls,
+        "plugin server started"
+    );
 
     spawn_signal_handlers(shutdown_tx, false);
     running.finished.await
 }
 
-async fn serve_debug(registry: Arc<Registry>, options: &ServeOptions) -> Result<(), ServeError> {
+async fn serve_debug(
+    registry: Arc<Registry>,
+    options: &ServeOptions,
+    transport: Transport,
+) -> Result<(), ServeError> {
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
-    let running = start(
-        registry,
-        None,
-        &socket_dir(),
-        shutdown_tx.clone(),
-        shutdown_rx,
-    )
-    .await?;
+    let running =
+        start_transport(transport, registry, None, shutdown_tx.clone(), shutdown_rx).await?;
     let reattach = handshake::reattach_json(
         &options.provider_address,
         std::process::id(),
-        &running.socket_path.to_string_lossy(),
+        running.address.network(),
+        &running.address.address(),
     );
     print_stdout(&format!(
         "Provider started. To attach Terraform CLI, set the TF_REATTACH_PROVIDERS environment variable \
@@ -184,6 +211,38 @@ fn print_stdout(text: &str) -> Result<(), ServeError> {
     stdout.flush().map_err(ServeError::Stdout)
 }
 
+/// Listens with `transport` and starts serving.
+async fn start_transport(
+    transport: Transport,
+    registry: Arc<Registry>,
+    client_cert: Option<PinnedClientCert>,
+    shutdown_tx: watch::Sender<bool>,
+    shutdown_rx: watch::Receiver<bool>,
+) -> Result<Running, ServeError> {
+    match transport {
+        #[cfg(unix)]
+        Transport::Unix => {
+            start(
+                registry,
+                client_cert,
+                &socket_dir(),
+                shutdown_tx,
+                shutdown_rx,
+            )
+            .await
+        }
+        #[cfg(not(unix))]
+        Transport::Unix => Err(ServeError::Usage(
+            "unix sockets are not available on this platform".to_owned(),
+        )),
+        Transport::Tcp => {
+            let (min, max) = crate::transport::port_range_from_env()?;
+            start_tcp(registry, client_cert, (min, max), shutdown_tx, shutdown_rx).await
+        }
+    }
+}
+
+#[cfg_attr(not(unix), allow(dead_code))]
 fn socket_dir() -> PathBuf {
     std::env::var_os("PLUGIN_UNIX_SOCKET_DIR")
         .filter(|d| !d.is_empty())
@@ -194,6 +253,20 @@ fn socket_dir() -> PathBuf {
 /// SIGTERM always stops the server; SIGINT only in debug mode (otherwise it
 /// is ignored like go-plugin does, so Terraform can finish its work and shut
 /// the plugin down itself).
+#[cfg(not(unix))]
+fn spawn_signal_handlers(shutdown: watch::Sender<bool>, stop_on_interrupt: bool) {
+    // No SIGTERM here: the host stops the plugin through the controller's
+    // Shutdown (or kills it). Ctrl-C stops only a debug-mode server.
+    if stop_on_interrupt {
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                shutdown.send_replace(true);
+            }
+        });
+    }
+}
+
+#[cfg(unix)]
 fn spawn_signal_handlers(shutdown: watch::Sender<bool>, stop_on_interrupt: bool) {
     use tokio::signal::unix::{SignalKind, signal};
     let (Ok(mut interrupt), Ok(mut terminate)) = (
@@ -227,7 +300,7 @@ fn spawn_signal_handlers(shutdown: watch::Sender<bool>, stop_on_interrupt: bool)
 
 /// A server that is listening.
 pub(crate) struct Running {
-    pub socket_path: PathBuf,
+    pub address: ListenAddress,
     pub tls: bool,
     /// The server certificate, when mutual TLS is on.
     #[cfg_attr(not(test), allow(dead_code))]
@@ -237,7 +310,8 @@ pub(crate) struct Running {
     pub finished: Pin<Box<dyn Future<Output = Result<(), ServeError>> + Send>>,
 }
 
-/// Binds the socket and starts serving in the background.
+/// Binds a unix socket in `socket_dir` and starts serving in the background.
+#[cfg(unix)]
 pub(crate) async fn start(
     registry: Arc<Registry>,
     client_cert: Option<PinnedClientCert>,
@@ -246,8 +320,57 @@ pub(crate) async fn start(
     shutdown_rx: watch::Receiver<bool>,
 ) -> Result<Running, ServeError> {
     let (listener, socket) = bind(socket_dir)?;
-    let socket_path = socket.0.clone();
+    let address = ListenAddress::Unix(socket.0.clone());
+    start_listening(
+        Listener::Unix(listener),
+        address,
+        Some(socket),
+        registry,
+        client_cert,
+        shutdown_tx,
+        shutdown_rx,
+    )
+    .await
+}
 
+/// Binds `127.0.0.1` on a free port in `ports` (inclusive) and starts
+/// serving in the background.
+pub(crate) async fn start_tcp(
+    registry: Arc<Registry>,
+    client_cert: Option<PinnedClientCert>,
+    ports: (u16, u16),
+    shutdown_tx: watch::Sender<bool>,
+    shutdown_rx: watch::Receiver<bool>,
+) -> Result<Running, ServeError> {
+    let listener = crate::transport::bind_tcp(ports.0, ports.1)?;
+    let local = listener
+        .local_addr()
+        .map_err(|source| ServeError::ListenTcp {
+            min: ports.0,
+            max: ports.1,
+            source,
+        })?;
+    start_listening(
+        Listener::Tcp(listener),
+        ListenAddress::Tcp(local),
+        None,
+        registry,
+        client_cert,
+        shutdown_tx,
+        shutdown_rx,
+    )
+    .await
+}
+
+async fn start_listening(
+    listener: Listener,
+    address: ListenAddress,
+    socket: Option<SocketFile>,
+    registry: Arc<Registry>,
+    client_cert: Option<PinnedClientCert>,
+    shutdown_tx: watch::Sender<bool>,
+    shutdown_rx: watch::Receiver<bool>,
+) -> Result<Running, ServeError> {
     let (acceptor, server_certificate, certificate_b64) = match client_cert {
         Some(client) => {
             let identity = ServerIdentity::generate()?;
@@ -262,13 +385,13 @@ pub(crate) async fn start(
         None => (None, None, String::new()),
     };
     let handshake_line =
-        handshake::handshake_line("unix", &socket_path.to_string_lossy(), &certificate_b64);
+        handshake::handshake_line(address.network(), &address.address(), &certificate_b64);
     let tls = acceptor.is_some();
     if !tls {
         tracing::warn!(
-            socket = %socket_path.display(),
+            address = %address.address(),
             "serving plaintext gRPC without TLS (no PLUGIN_CLIENT_CERT, or --debug): any process of this \
-             user that can open the socket can drive the configured provider"
+             user that can connect can drive the configured provider"
         );
     }
 
@@ -296,7 +419,7 @@ pub(crate) async fn start(
 
     let mut stop = shutdown_rx;
     let serving = tokio::spawn(async move {
-        let _socket = socket; // removed when serving ends
+        let _socket = socket; // a unix socket file is removed when serving ends
         let stop_requested = {
             let mut stop = stop.clone();
             async move {
@@ -323,7 +446,7 @@ pub(crate) async fn start(
             .unwrap_or_else(|e| Err(ServeError::Crashed(e.to_string())))
     };
     Ok(Running {
-        socket_path,
+        address,
         tls,
         server_certificate,
         handshake_line,
@@ -332,6 +455,7 @@ pub(crate) async fn start(
 }
 
 /// The socket and its private directory, both removed when dropped.
+#[cfg_attr(not(unix), allow(dead_code))]
 struct SocketFile(PathBuf);
 
 impl SocketFile {
@@ -355,6 +479,7 @@ impl Drop for SocketFile {
 /// anyone who can connect could drive the configured provider, and the
 /// shared temp directory is world-writable. A fresh directory also means no
 /// stale socket of a killed process is ever in the way.
+#[cfg(unix)]
 fn bind(dir: &Path) -> Result<(UnixListener, SocketFile), ServeError> {
     use std::os::unix::fs::{DirBuilderExt as _, PermissionsExt as _};
     let listen_error = |source: io::Error| ServeError::Listen {
@@ -391,7 +516,7 @@ fn bind(dir: &Path) -> Result<(UnixListener, SocketFile), ServeError> {
 /// Accepts connections (and runs TLS handshakes concurrently, so one slow or
 /// refused client does not hold up others) until shutdown.
 fn accept_loop(
-    listener: UnixListener,
+    listener: Listener,
     acceptor: Option<TlsAcceptor>,
     mut shutdown: watch::Receiver<bool>,
 ) -> ReceiverStream<io::Result<Connection>> {
@@ -400,7 +525,7 @@ fn accept_loop(
         loop {
             let stream = tokio::select! {
                 accepted = listener.accept() => match accepted {
-                    Ok((stream, _)) => stream,
+                    Ok(stream) => stream,
                     Err(e) => {
                         tracing::warn!(error = %e, "accepting a connection failed");
                         continue;
@@ -433,8 +558,8 @@ fn accept_loop(
 
 /// One accepted connection, with or without TLS.
 pub(crate) enum Connection {
-    Plain(UnixStream),
-    Tls(Box<TlsStream<UnixStream>>),
+    Plain(Box<dyn IoStream>),
+    Tls(Box<TlsStream<Box<dyn IoStream>>>),
 }
 
 impl Connected for Connection {

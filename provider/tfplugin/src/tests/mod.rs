@@ -16,9 +16,10 @@ use tokio::sync::watch;
 use tonic::transport::{Channel, Endpoint, Uri};
 
 use crate::proto::tfplugin6::provider_client::ProviderClient;
-use crate::serve::{Running, start};
+use crate::serve::{Running, start, start_tcp};
 use crate::service::Registry;
 use crate::tls::PinnedClientCert;
+use crate::transport::ListenAddress;
 
 /// A client identity like Terraform's: self-signed ECDSA P-521, CA:true.
 pub(crate) struct ClientIdentity {
@@ -103,20 +104,36 @@ pub(crate) struct Harness {
 
 impl Harness {
     pub(crate) async fn start() -> Self {
+        Self::start_on(None).await
+    }
+
+    /// A server on loopback TCP within `ports` (inclusive).
+    pub(crate) async fn start_tcp(ports: (u16, u16)) -> Self {
+        Self::start_on(Some(ports)).await
+    }
+
+    async fn start_on(tcp_ports: Option<(u16, u16)>) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let provider = Arc::new(fake::FakeProvider::new());
         let registry = Arc::new(Registry::new(provider.clone()).expect("registry"));
         let client_identity = ClientIdentity::generate();
         let pinned = PinnedClientCert::from_pem(&client_identity.pem).expect("client pem");
         let (shutdown, shutdown_rx) = watch::channel(false);
-        let running = start(
-            registry,
-            Some(pinned),
-            dir.path(),
-            shutdown.clone(),
-            shutdown_rx,
-        )
-        .await
+        let running = match tcp_ports {
+            None => {
+                start(
+                    registry,
+                    Some(pinned),
+                    dir.path(),
+                    shutdown.clone(),
+                    shutdown_rx,
+                )
+                .await
+            }
+            Some(ports) => {
+                start_tcp(registry, Some(pinned), ports, shutdown.clone(), shutdown_rx).await
+            }
+        }
         .expect("start");
         Self {
             running,
@@ -153,14 +170,21 @@ impl Harness {
         };
         config.alpn_protocols = vec![b"h2".to_vec()];
         let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
-        let path = self.running.socket_path.clone();
+        let address = self.running.address.clone();
         Endpoint::from_static("http://localhost")
             .connect_with_connector(tower::service_fn(move |_: Uri| {
                 let connector = connector.clone();
-                let path = path.clone();
+                let address = address.clone();
                 async move {
-                    let stream = tokio::net::UnixStream::connect(path).await?;
                     let name = ServerName::try_from("localhost").map_err(std::io::Error::other)?;
+                    let stream: Box<dyn crate::transport::IoStream> = match address {
+                        ListenAddress::Unix(path) => {
+                            Box::new(tokio::net::UnixStream::connect(path).await?)
+                        }
+                        ListenAddress::Tcp(addr) => {
+                            Box::new(tokio::net::TcpStream::connect(addr).await?)
+                        }
+                    };
                     let tls = connector.connect(name, stream).await?;
                     Ok::<_, std::io::Error>(TokioIo::new(tls))
                 }

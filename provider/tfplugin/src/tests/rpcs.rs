@@ -55,7 +55,11 @@ async fn handshake_line_carries_the_unpadded_server_certificate() {
     let fields: Vec<&str> = line.split('|').collect();
     assert_eq!(fields.len(), 6, "{line}");
     assert_eq!(&fields[..3], &["1", "6", "unix"]);
-    assert_eq!(fields[3], h.running.socket_path.to_string_lossy());
+    assert_eq!(fields[3], h.running.address.address());
+    assert!(matches!(
+        h.running.address,
+        crate::transport::ListenAddress::Unix(_)
+    ));
     assert_eq!(fields[4], "grpc");
     assert!(!fields[5].ends_with('='), "go-plugin uses no padding");
     let der = base64::engine::general_purpose::STANDARD_NO_PAD
@@ -115,6 +119,61 @@ async fn mutual_tls_accepts_only_the_announced_client_certificate() {
     );
 }
 
+/// The TCP transport (go-plugin's on Windows): the handshake announces
+/// `tcp|127.0.0.1:PORT` within the range, with the same mutual TLS.
+#[tokio::test]
+async fn tcp_transport_announces_a_loopback_port_in_range_with_mutual_tls() {
+    let probe = std::net::TcpListener::bind(("127.0.0.1", 0)).expect("probe");
+    let base = probe.local_addr().expect("addr").port();
+    drop(probe);
+    let (min, max) = (base.saturating_sub(50).max(1024), base.saturating_add(50));
+    let h = Harness::start_tcp((min, max)).await;
+
+    let line = &h.running.handshake_line;
+    let fields: Vec<&str> = line.split('|').collect();
+    assert_eq!(fields.len(), 6, "{line}");
+    assert_eq!(&fields[..3], &["1", "6", "tcp"]);
+    let addr: std::net::SocketAddr = fields[3].parse().expect("host:port");
+    assert!(addr.ip().is_loopback(), "{addr}");
+    assert!(
+        (min..=max).contains(&addr.port()),
+        "{addr} outside {min}..={max}"
+    );
+    assert!(!fields[5].is_empty(), "the server certificate is announced");
+
+    let mut client = h.client().await;
+    let metadata = client
+        .get_metadata(pb::get_metadata::Request {})
+        .await
+        .expect("get metadata over tcp")
+        .into_inner();
+    assert_eq!(metadata.resources[0].type_name, "fake_thing");
+
+    let stranger = ClientIdentity::generate();
+    let refused = match h.channel(Some(&stranger)).await {
+        Err(_) => true,
+        Ok(channel) => pb::provider_client::ProviderClient::new(channel)
+            .get_metadata(pb::get_metadata::Request {})
+            .await
+            .is_err(),
+    };
+    assert!(
+        refused,
+        "over tcp, a foreign certificate must be refused too"
+    );
+
+    let channel = h.channel(Some(&h.client_identity)).await.expect("connect");
+    go_plugin::grpc_controller_client::GrpcControllerClient::new(channel)
+        .shutdown(go_plugin::Empty {})
+        .await
+        .expect("shutdown");
+    h.running.finished.await.expect("clean exit");
+    assert!(
+        std::net::TcpListener::bind(addr).is_ok(),
+        "the port is released after shutdown"
+    );
+}
+
 #[tokio::test]
 async fn health_and_controller_shutdown() {
     let h = Harness::start().await;
@@ -141,7 +200,9 @@ async fn health_and_controller_shutdown() {
         .shutdown(go_plugin::Empty {})
         .await
         .expect("shutdown");
-    let socket = h.running.socket_path.clone();
+    let crate::transport::ListenAddress::Unix(socket) = h.running.address.clone() else {
+        panic!("the harness listens on a unix socket");
+    };
     h.running.finished.await.expect("clean exit");
     assert!(!socket.exists(), "socket file removed");
 }
