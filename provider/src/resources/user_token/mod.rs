@@ -3,7 +3,9 @@
 use async_trait::async_trait;
 use proxmox_client::{CreateToken, CreatedToken, TokenId, TokenName, UpdateToken, UserId};
 use tfplugin::diag::{Diagnostic, Diagnostics};
-use tfplugin::provider::{ImportRequest, PlanContext, Resource, ResourceState};
+use tfplugin::provider::{
+    ImportRequest, MoveStateRequest, MovedState, PlanContext, Resource, ResourceState,
+};
 use tfplugin::schema::{Attribute, Block, IdentityAttribute, IdentitySchema, Schema};
 use tfplugin::value::{Type, Value};
 use time::OffsetDateTime;
@@ -12,6 +14,7 @@ use crate::connection::{Connection, Pve};
 use crate::convert::{self, check_known_string};
 
 mod model;
+mod moved;
 
 use model::TokenModel;
 
@@ -336,6 +339,18 @@ Import with the full token id: `terraform import pve_user_token.NAME ci@pve!depl
         Ok(vec![
             TokenModel::from_api(&token, &info, &start, None).into_state(),
         ])
+    }
+
+    async fn move_state(
+        &self,
+        request: &MoveStateRequest,
+    ) -> Result<Option<MovedState>, Diagnostics> {
+        crate::resources::moved::from_bpg(
+            request,
+            "pve_user_token",
+            &moved::BPG_TYPES,
+            moved::from_bpg,
+        )
     }
 }
 
