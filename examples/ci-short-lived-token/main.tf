@@ -13,7 +13,8 @@ terraform {
   required_version = ">= 1.10"
   required_providers {
     pve = {
-      source = "pve-rs/pve"
+      source  = "pve-rs/pve"
+      version = "~> 0.1"
     }
   }
 }

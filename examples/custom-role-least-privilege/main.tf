@@ -8,10 +8,11 @@
 # QEMU guest agent. See README.md for the reasoning.
 
 terraform {
-  required_version = ">= 1.5" # check blocks
+  required_version = ">= 1.8" # provider functions (check blocks need 1.5)
   required_providers {
     pve = {
-      source = "pve-rs/pve"
+      source  = "pve-rs/pve"
+      version = "~> 0.1"
     }
   }
 }

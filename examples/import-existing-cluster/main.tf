@@ -11,7 +11,8 @@ terraform {
   required_version = ">= 1.14"
   required_providers {
     pve = {
-      source = "pve-rs/pve"
+      source  = "pve-rs/pve"
+      version = "~> 0.1"
     }
   }
 }

@@ -3,10 +3,11 @@
 # pool, with no ACL change. See README.md for how PVE applies pool grants.
 
 terraform {
-  required_version = ">= 1.5" # check blocks
+  required_version = ">= 1.8" # provider functions (check blocks need 1.5)
   required_providers {
     pve = {
-      source = "pve-rs/pve"
+      source  = "pve-rs/pve"
+      version = "~> 0.1"
     }
   }
 }

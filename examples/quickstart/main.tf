@@ -5,7 +5,8 @@
 terraform {
   required_providers {
     pve = {
-      source = "pve-rs/pve"
+      source  = "pve-rs/pve"
+      version = "~> 0.1"
     }
   }
 }

@@ -9,10 +9,11 @@
 # this particular credential may do). See README.md for the design.
 
 terraform {
-  required_version = ">= 1.3"
+  required_version = ">= 1.5" # check blocks
   required_providers {
     pve = {
-      source = "pve-rs/pve"
+      source  = "pve-rs/pve"
+      version = "~> 0.1"
     }
   }
 }

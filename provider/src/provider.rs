@@ -111,11 +111,8 @@ impl Provider for PveProvider {
             && parse_min_tls(min_tls).is_none()
         {
             diagnostics.push(
-                Diagnostic::error(
-                    "Invalid min_tls",
-                    format!("`{min_tls}` is not a TLS version; use \"1.2\" or \"1.3\"."),
-                )
-                .at_attribute("min_tls"),
+                Diagnostic::error("Invalid min_tls", min_tls_refusal(min_tls))
+                    .at_attribute("min_tls"),
             );
         }
         for name in ["timeout", "max_retries"] {
@@ -190,6 +187,23 @@ fn invalid_api_token(error: &proxmox_client::IdError) -> Diagnostic {
             "The `api_token` setting (or PROXMOX_VE_API_TOKEN) is malformed: {error}. Expected `USER@REALM!TOKENID=SECRET`."
         ),
     )
+}
+
+/// Why a `min_tls` value is refused. bpg/proxmox accepts `1.0` and `1.1`
+/// (its users may carry them over); they cannot be honoured here: rustls
+/// implements TLS 1.2 and 1.3 only, and PVE on Debian (OpenSSL's
+/// `MinProtocol = TLSv1.2`) offers nothing older either.
+fn min_tls_refusal(value: &str) -> String {
+    if matches!(
+        value.trim(),
+        "1.0" | "1.1" | "1" | "TLSv1" | "TLSv1.0" | "TLSv1.1"
+    ) {
+        format!(
+            "`{value}` allows TLS versions older than 1.2, which this provider never speaks (it implements TLS 1.2 and 1.3 only) and PVE on Debian does not offer: a bpg/proxmox `min_tls = \"{value}\"` connected with TLS 1.2 or 1.3 anyway. Use \"1.2\" (the default here) or \"1.3\" (bpg's default), or remove min_tls."
+        )
+    } else {
+        format!("`{value}` is not a TLS version; use \"1.2\" or \"1.3\".")
+    }
 }
 
 fn parse_min_tls(text: &str) -> Option<TlsVersion> {
@@ -424,11 +438,8 @@ impl Settings {
         let min_tls = match text("min_tls") {
             None => TlsVersion::Tls12,
             Some(value) => parse_min_tls(&value).ok_or_else(|| {
-                Diagnostic::error(
-                    "Invalid min_tls",
-                    format!("`{value}` is not a TLS version; use \"1.2\" or \"1.3\"."),
-                )
-                .at_attribute("min_tls")
+                Diagnostic::error("Invalid min_tls", min_tls_refusal(&value))
+                    .at_attribute("min_tls")
             })?,
         };
         let whole = |name: &str| {
@@ -626,5 +637,22 @@ mod tests {
             .err()
             .expect("incomplete");
         assert_eq!(error.summary, "Incomplete password credentials");
+    }
+}
+
+#[cfg(test)]
+mod min_tls_habits {
+    use super::*;
+
+    #[test]
+    fn bpg_min_tls_values_are_refused_with_the_reason() {
+        for old in ["1.0", "1.1"] {
+            assert!(parse_min_tls(old).is_none());
+            let text = min_tls_refusal(old);
+            assert!(text.contains("TLS 1.2 and 1.3 only"), "{text}");
+            assert!(text.contains("bpg/proxmox"), "{text}");
+        }
+        assert!(parse_min_tls("1.3").is_some());
+        assert!(min_tls_refusal("fast").contains("is not a TLS version"));
     }
 }

@@ -4,13 +4,16 @@
 use async_trait::async_trait;
 use proxmox_client::{AclEntry, AclPrincipal, AclUpdate, GroupId, RoleId, TokenId, UserId};
 use tfplugin::diag::{Diagnostic, Diagnostics};
-use tfplugin::provider::{ImportRequest, PlanContext, Resource, ResourceState};
+use tfplugin::provider::{
+    ImportRequest, MoveStateRequest, MovedState, PlanContext, Resource, ResourceState,
+};
 use tfplugin::schema::{Attribute, Block, IdentityAttribute, IdentitySchema, Schema};
 use tfplugin::value::{Type, Value};
 
 use crate::acl_path;
 use crate::connection::{Connection, Pve};
 use crate::convert;
+use crate::resources::moved::BpgState;
 
 /// The principal attributes, one of which must be set.
 const PRINCIPALS: [&str; 3] = ["user_id", "group_id", "token_id"];
@@ -298,6 +301,13 @@ Import id: `<path>|<role_id>|<user|group|token>:<principal id>`, e.g. `terraform
             Err(error) => Err(connection.diagnose("list ACL entries", &error)),
         }
     }
+
+    async fn move_state(
+        &self,
+        request: &MoveStateRequest,
+    ) -> Result<Option<MovedState>, Diagnostics> {
+        crate::resources::moved::from_bpg(request, "pve_acl", &BPG_TYPES, from_bpg)
+    }
 }
 
 /// The entry for `key` in PVE's ACL list (one cached list per refresh).
@@ -470,6 +480,32 @@ impl AclModel {
     }
 }
 
+/// bpg's ACL types (framework, schema version 0): the long name and the short one.
+const BPG_TYPES: [&str; 2] = ["proxmox_virtual_environment_acl", "proxmox_acl"];
+
+/// bpg's ACL state as `pve_acl` state. bpg's id (`path?principal?role`)
+/// becomes this provider's import id, `path|role|type:principal`.
+fn from_bpg(bpg: &mut BpgState<'_>) -> Result<ResourceState, Diagnostics> {
+    let value = Value::object([
+        ("path", Value::string(bpg.required("path"))),
+        ("role_id", Value::string(bpg.required("role_id"))),
+        ("user_id", convert::opt_string(bpg.text("user_id"))),
+        ("group_id", convert::opt_string(bpg.text("group_id"))),
+        ("token_id", convert::opt_string(bpg.text("token_id"))),
+        (
+            "propagate",
+            Value::Bool(bpg.bool("propagate").unwrap_or(true)),
+        ),
+    ]);
+    if let Err(detail) = acl_path::check(value.get("path").as_str().unwrap_or_default()) {
+        bpg.refuse(
+            "path",
+            format!("{detail}. Correct the path with bpg first, or import the entry instead."),
+        );
+    }
+    Ok(AclModel::from_value(&value)?.into_state())
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -606,6 +642,48 @@ mod tests {
                 .map(ToString::to_string)
                 .as_deref(),
             Some("path")
+        );
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod moved_from_bpg {
+    use super::*;
+    use crate::resources::moved::testing::{moved, refused, request};
+    use serde_json::json;
+
+    #[tokio::test]
+    async fn moves_bpg_acl_of_each_principal_under_both_names() {
+        let resource = AclResource::new(&Pve::default());
+        let cases = [
+            (
+                "token_id",
+                "ci@pve!deploy",
+                "/vms/100|PVEVMUser|token:ci@pve!deploy",
+            ),
+            ("user_id", "ci@pve", "/vms/100|PVEVMUser|user:ci@pve"),
+            ("group_id", "ops", "/vms/100|PVEVMUser|group:ops"),
+        ];
+        for source in BPG_TYPES {
+            for (attribute, principal, id) in cases {
+                let mut state = json!({
+                    "id": format!("/vms/100?{principal}?PVEVMUser"), "path": "/vms/100",
+                    "role_id": "PVEVMUser", "propagate": false,
+                    "user_id": null, "group_id": null, "token_id": null
+                });
+                state[attribute] = json!(principal);
+                let moved = moved(resource.move_state(&request(source, state)).await);
+                assert_eq!(moved.state.state.get("id").as_str(), Some(id));
+                assert_eq!(moved.state.state.get(attribute).as_str(), Some(principal));
+                assert_eq!(moved.state.state.get("propagate").as_bool(), Some(false));
+                assert!(moved.state.identity.is_some());
+            }
+        }
+        let bad_path = json!({"path": "vms//100", "role_id": "PVEVMUser", "user_id": "ci@pve"});
+        assert!(
+            refused(resource.move_state(&request("proxmox_acl", bad_path)).await)
+                .contains(&"Cannot move proxmox_acl.path to pve_acl".to_string())
         );
     }
 }

@@ -5,12 +5,13 @@ use std::collections::BTreeSet;
 use async_trait::async_trait;
 use proxmox_client::{CreateGroup, Group, GroupId, UpdateGroup};
 use tfplugin::diag::{Diagnostic, Diagnostics};
-use tfplugin::provider::{ImportRequest, Resource, ResourceState};
+use tfplugin::provider::{ImportRequest, MoveStateRequest, MovedState, Resource, ResourceState};
 use tfplugin::schema::{Attribute, Block, IdentityAttribute, IdentitySchema, Schema};
 use tfplugin::value::{Type, Value};
 
 use crate::connection::Pve;
 use crate::convert::{self, check_known_string};
+use crate::resources::moved::BpgState;
 
 const GROUP_EXAMPLE: &str = "ops";
 
@@ -194,6 +195,13 @@ Import with the group id: `terraform import pve_group.NAME ops`."
             Err(error) => Err(connection.diagnose(&format!("read group '{group}'"), &error)),
         }
     }
+
+    async fn move_state(
+        &self,
+        request: &MoveStateRequest,
+    ) -> Result<Option<MovedState>, Diagnostics> {
+        crate::resources::moved::from_bpg(request, "pve_group", &BPG_TYPES, from_bpg)
+    }
 }
 
 /// Checks what can be checked without PVE; unknown values are skipped.
@@ -281,6 +289,27 @@ impl GroupModel {
     }
 }
 
+/// bpg's group type (SDKv2, schema version 0; bpg has no short name for it).
+const BPG_TYPES: [&str; 1] = ["proxmox_virtual_environment_group"];
+
+/// bpg's group state as `pve_group` state. bpg's `""` comment is unset;
+/// its inline `acl` blocks stay in PVE (a warning gives the import ids).
+fn from_bpg(bpg: &mut BpgState<'_>) -> Result<ResourceState, Diagnostics> {
+    let group_id = bpg.required("group_id");
+    crate::resources::moved::warn_inline_acl(bpg, "group", &group_id);
+    let value = Value::object([
+        ("group_id", Value::string(&group_id)),
+        ("comment", convert::opt_string(bpg.text("comment"))),
+        (
+            "members",
+            Value::set_of_strings(bpg.strings("members").unwrap_or_default()),
+        ),
+    ]);
+    let model = GroupModel::from_value(&value)?;
+    model.group()?;
+    Ok(model.into_state())
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -343,6 +372,50 @@ mod tests {
             bad.0[0]
                 .detail
                 .contains("terraform import pve_group.NAME ops")
+        );
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod moved_from_bpg {
+    use super::*;
+    use crate::resources::moved::testing::{moved, refused, request};
+    use serde_json::json;
+
+    #[tokio::test]
+    async fn moves_bpg_group_and_warns_about_inline_acl() {
+        let resource = GroupResource::new(&Pve::default());
+        let state = json!({"id": "ops", "group_id": "ops", "comment": "", "members": ["ci@pve"], "acl": []});
+        let moved_group = moved(
+            resource
+                .move_state(&request("proxmox_virtual_environment_group", state.clone()))
+                .await,
+        );
+        assert!(moved_group.state.state.get("comment").is_null());
+        assert_eq!(
+            moved_group.state.identity.unwrap().get("group_id").as_str(),
+            Some("ops")
+        );
+        assert!(moved_group.diagnostics.is_empty());
+
+        let mut with_acl = state;
+        with_acl["acl"] = json!([{"path": "/", "role_id": "PVEAuditor", "propagate": true}]);
+        let moved_group = moved(
+            resource
+                .move_state(&request("proxmox_virtual_environment_group", with_acl))
+                .await,
+        );
+        let warning = moved_group.diagnostics.iter().next().unwrap();
+        assert!(warning.detail.contains("/|PVEAuditor|group:ops"));
+        let missing = json!({"comment": "x"});
+        assert_eq!(
+            refused(
+                resource
+                    .move_state(&request("proxmox_virtual_environment_group", missing))
+                    .await
+            ),
+            ["Cannot move proxmox_virtual_environment_group.group_id to pve_group"]
         );
     }
 }

@@ -8,6 +8,7 @@ use crate::connection::Pve;
 
 pub mod acl;
 pub mod group;
+mod moved;
 pub mod pool;
 pub mod pool_membership;
 pub mod realm_ad;

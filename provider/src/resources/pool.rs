@@ -3,12 +3,13 @@
 use async_trait::async_trait;
 use proxmox_client::{CreatePool, PoolId, UpdatePool};
 use tfplugin::diag::{Diagnostic, Diagnostics};
-use tfplugin::provider::{ImportRequest, Resource, ResourceState};
+use tfplugin::provider::{ImportRequest, MoveStateRequest, MovedState, Resource, ResourceState};
 use tfplugin::schema::{Attribute, Block, IdentityAttribute, IdentitySchema, Schema};
 use tfplugin::value::{Type, Value};
 
 use crate::connection::Pve;
 use crate::convert;
+use crate::resources::moved::BpgState;
 
 /// The `pve_pool` resource.
 #[derive(Debug)]
@@ -197,6 +198,13 @@ PVE deletes only empty pools. Import with the pool id: `terraform import pve_poo
             Err(error) => Err(connection.diagnose(&format!("read pool '{pool}'"), &error)),
         }
     }
+
+    async fn move_state(
+        &self,
+        request: &MoveStateRequest,
+    ) -> Result<Option<MovedState>, Diagnostics> {
+        crate::resources::moved::from_bpg(request, "pve_pool", &BPG_TYPES, from_bpg)
+    }
 }
 
 /// The state of one `pve_pool`.
@@ -234,6 +242,22 @@ impl PoolModel {
     }
 }
 
+/// bpg's pool type (SDKv2, schema version 0; bpg has no short name for it).
+const BPG_TYPES: [&str; 1] = ["proxmox_virtual_environment_pool"];
+
+/// bpg's pool state as `pve_pool` state. bpg's read-only `members` list is
+/// dropped (`pve_pool_membership` manages members; the pool data source
+/// lists them); its `""` comment is unset.
+fn from_bpg(bpg: &mut BpgState<'_>) -> Result<ResourceState, Diagnostics> {
+    let value = Value::object([
+        ("pool_id", Value::string(bpg.required("pool_id"))),
+        ("comment", convert::opt_string(bpg.text("comment"))),
+    ]);
+    let model = PoolModel::from_value(&value)?;
+    model.pool()?;
+    Ok(model.into_state())
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -257,6 +281,52 @@ mod tests {
             check_new_pool_id("bad name")
                 .unwrap_err()
                 .contains("`production/web`")
+        );
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod moved_from_bpg {
+    use super::*;
+    use crate::resources::moved::testing::{moved, refused, request};
+    use serde_json::json;
+
+    #[tokio::test]
+    async fn moves_bpg_pool() {
+        let resource = PoolResource::new(&Pve::default());
+        let state = json!({
+            "id": "production", "pool_id": "production", "comment": "Prod",
+            "members": [{"id": "qemu/100", "node_name": "pve", "type": "qemu", "vm_id": 100, "datastore_id": ""}]
+        });
+        let moved_pool = moved(
+            resource
+                .move_state(&request("proxmox_virtual_environment_pool", state))
+                .await,
+        );
+        assert_eq!(moved_pool.state.state.get("comment").as_str(), Some("Prod"));
+        assert!(moved_pool.state.state.get("members").is_null());
+        assert_eq!(
+            moved_pool.state.identity.unwrap().get("pool_id").as_str(),
+            Some("production")
+        );
+        let empty = json!({"pool_id": "staging", "comment": ""});
+        let moved_empty = moved(
+            resource
+                .move_state(&request("proxmox_virtual_environment_pool", empty))
+                .await,
+        );
+        assert!(moved_empty.state.state.get("comment").is_null());
+        assert_eq!(
+            refused(
+                resource
+                    .move_state(&request(
+                        "proxmox_virtual_environment_pool",
+                        json!({"pool_id": 7})
+                    ))
+                    .await
+            ),
+            ["Cannot move proxmox_virtual_environment_pool.pool_id to pve_pool"]
         );
     }
 }

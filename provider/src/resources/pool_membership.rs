@@ -3,12 +3,15 @@
 use async_trait::async_trait;
 use proxmox_client::{PoolId, PoolMember, UpdatePool};
 use tfplugin::diag::{Diagnostic, Diagnostics};
-use tfplugin::provider::{ImportRequest, PlanContext, Resource, ResourceState};
+use tfplugin::provider::{
+    ImportRequest, MoveStateRequest, MovedState, PlanContext, Resource, ResourceState,
+};
 use tfplugin::schema::{Attribute, Block, IdentityAttribute, IdentitySchema, Schema};
 use tfplugin::value::{Type, Value};
 
 use crate::connection::{Connection, Pve};
 use crate::convert;
+use crate::resources::moved::BpgState;
 
 /// PVE's guest id range.
 const VMID_RANGE: std::ops::RangeInclusive<i64> = 100..=999_999_999;
@@ -250,6 +253,13 @@ A guest belongs to at most one pool. Import id: `<pool_id>|vm/<vmid>` or `<pool_
             Err(error) => Err(connection.diagnose(&format!("read pool '{}'", model.pool), &error)),
         }
     }
+
+    async fn move_state(
+        &self,
+        request: &MoveStateRequest,
+    ) -> Result<Option<MovedState>, Diagnostics> {
+        crate::resources::moved::from_bpg(request, "pve_pool_membership", &BPG_TYPES, from_bpg)
+    }
 }
 
 /// The pool's entry for the member, if it is in the pool.
@@ -399,6 +409,24 @@ impl MembershipModel {
     }
 }
 
+/// bpg's pool membership types (framework, schema version 0): the long name and the short one.
+const BPG_TYPES: [&str; 2] = [
+    "proxmox_virtual_environment_pool_membership",
+    "proxmox_pool_membership",
+];
+
+/// bpg's membership state as `pve_pool_membership` state: bpg's read-only
+/// `type` is implied by which of `vm_id` and `storage_id` is set, and its
+/// id `pool/vm/102` becomes `pool|vm/102`.
+fn from_bpg(bpg: &mut BpgState<'_>) -> Result<ResourceState, Diagnostics> {
+    let value = Value::object([
+        ("pool_id", Value::string(bpg.required("pool_id"))),
+        ("vm_id", bpg.i64("vm_id").map_or(Value::Null, Value::number)),
+        ("storage_id", convert::opt_string(bpg.text("storage_id"))),
+    ]);
+    Ok(MembershipModel::from_value(&value)?.into_state())
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -445,5 +473,43 @@ mod tests {
         assert!(check_storage_id("1local").is_err());
         assert!(check_storage_id("local-").is_err());
         assert!(check_storage_id("a").is_err());
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod moved_from_bpg {
+    use super::*;
+    use crate::resources::moved::testing::{moved, refused, request};
+    use serde_json::json;
+
+    #[tokio::test]
+    async fn moves_bpg_memberships_of_guests_and_storage() {
+        let resource = PoolMembershipResource::new(&Pve::default());
+        let guest = json!({"id": "production/vm/102", "pool_id": "production", "type": "vm", "vm_id": 102, "storage_id": null});
+        let storage = json!({"id": "production/storage/local", "pool_id": "production", "type": "storage", "vm_id": null, "storage_id": "local"});
+        for source in BPG_TYPES {
+            let moved_guest = moved(resource.move_state(&request(source, guest.clone())).await);
+            assert_eq!(
+                moved_guest.state.state.get("id").as_str(),
+                Some("production|vm/102")
+            );
+            assert_eq!(moved_guest.state.state.get("vm_id").as_i64(), Some(102));
+            assert!(moved_guest.state.state.get("type").is_null());
+            let moved_storage = moved(resource.move_state(&request(source, storage.clone())).await);
+            assert_eq!(
+                moved_storage.state.state.get("id").as_str(),
+                Some("production|storage/local")
+            );
+        }
+        let neither = json!({"pool_id": "production", "type": "vm"});
+        assert_eq!(
+            refused(
+                resource
+                    .move_state(&request("proxmox_pool_membership", neither))
+                    .await
+            ),
+            ["Exactly one member required"]
+        );
     }
 }

@@ -9,12 +9,13 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use proxmox_client::{RealmId, SyncDomain};
 use tfplugin::diag::{Diagnostic, Diagnostics};
-use tfplugin::provider::{ImportRequest, Resource, ResourceState};
+use tfplugin::provider::{ImportRequest, MoveStateRequest, MovedState, Resource, ResourceState};
 use tfplugin::schema::{Attribute, Block, Schema};
 use tfplugin::value::{Type, Value};
 
 use crate::connection::Pve;
 use crate::convert;
+use crate::resources::moved::BpgState;
 use crate::resources::realm_common::check_realm_id;
 
 const SCOPES: [&str; 3] = ["users", "groups", "both"];
@@ -170,6 +171,13 @@ Not importable: it records a sync this configuration ran."
             "A pve_realm_sync records a sync that this configuration ran; there is nothing on the server to import. Add the resource to your configuration and apply: that runs a sync.",
         ))
     }
+
+    async fn move_state(
+        &self,
+        request: &MoveStateRequest,
+    ) -> Result<Option<MovedState>, Diagnostics> {
+        crate::resources::moved::from_bpg(request, "pve_realm_sync", &BPG_TYPES, from_bpg)
+    }
 }
 
 /// The state of one `pve_realm_sync`.
@@ -267,6 +275,67 @@ impl SyncModel {
     }
 }
 
+/// bpg's realm sync types (framework, schema version 0): the long name and the short one.
+const BPG_TYPES: [&str; 2] = [
+    "proxmox_virtual_environment_realm_sync",
+    "proxmox_realm_sync",
+];
+
+/// bpg's realm sync state as `pve_realm_sync` state. bpg's
+/// `remove_vanished` string (`acl;entry`, `none`) becomes a set; its
+/// deprecated `full` and `purge` have no counterpart here. No task id is
+/// known: the move records the last sync bpg ran without running one.
+fn from_bpg(bpg: &mut BpgState<'_>) -> Result<ResourceState, Diagnostics> {
+    for deprecated in ["full", "purge"] {
+        if bpg.bool(deprecated) == Some(true) {
+            bpg.refuse(
+                deprecated,
+                format!("PVE deprecated `{deprecated}` in favour of `remove_vanished`, which pve_realm_sync uses instead. Remove `{deprecated}` from the bpg resource (set `remove_vanished`, e.g. \"acl;properties;entry\") and apply with bpg, or remove the moved block and let pve_realm_sync run a new sync."),
+            );
+        }
+    }
+    let remove_vanished = bpg.text("remove_vanished").map(|text| {
+        Value::set_of_strings(
+            text.split(';')
+                .map(str::trim)
+                .filter(|item| !item.is_empty() && *item != "none")
+                .map(str::to_string)
+                .collect::<Vec<_>>(),
+        )
+    });
+    let value = Value::object([
+        ("realm", Value::string(bpg.required("realm"))),
+        ("scope", convert::opt_string(bpg.text("scope"))),
+        ("remove_vanished", remove_vanished.unwrap_or(Value::Null)),
+        (
+            "enable_new",
+            bpg.bool("enable_new").map_or(Value::Null, Value::Bool),
+        ),
+        (
+            "dry_run",
+            bpg.bool("dry_run").map_or(Value::Null, Value::Bool),
+        ),
+        ("triggers", Value::Null),
+        ("task_id", Value::Null),
+    ]);
+    let model = SyncModel::from_value(&value)?;
+    if let Err(detail) = check_realm_id(&model.realm) {
+        bpg.refuse("realm", detail);
+    }
+    if let Some(item) = model
+        .remove_vanished
+        .iter()
+        .flatten()
+        .find(|item| !REMOVE_VANISHED.contains(&item.as_str()))
+    {
+        bpg.refuse(
+            "remove_vanished",
+            format!("`{item}` is none of `acl`, `properties`, `entry` and `none`."),
+        );
+    }
+    Ok(model.into_state())
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -293,5 +362,58 @@ mod tests {
             ..model
         };
         assert_eq!(none.request().remove_vanished.as_deref(), Some("none"));
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod moved_from_bpg {
+    use super::*;
+    use crate::resources::moved::testing::{moved, refused, request};
+    use serde_json::json;
+
+    #[tokio::test]
+    async fn moves_bpg_realm_sync_and_refuses_deprecated_flags() {
+        let resource = RealmSyncResource::new(&Pve::default());
+        let state = json!({
+            "id": "corp", "realm": "corp", "scope": "both", "remove_vanished": "acl;entry",
+            "enable_new": true, "full": null, "purge": null, "dry_run": null
+        });
+        for source in BPG_TYPES {
+            let moved = moved(resource.move_state(&request(source, state.clone())).await);
+            let moved_state = &moved.state.state;
+            assert_eq!(moved_state.get("scope").as_str(), Some("both"));
+            let mut items = convert::strings(moved_state, "remove_vanished")
+                .unwrap()
+                .unwrap();
+            items.sort();
+            assert_eq!(items, ["acl", "entry"]);
+            assert!(moved_state.get("task_id").is_null());
+            assert!(
+                moved.state.identity.is_none(),
+                "pve_realm_sync has no identity"
+            );
+        }
+        let mut none = state.clone();
+        none["remove_vanished"] = json!("none");
+        let moved_none = moved(
+            resource
+                .move_state(&request("proxmox_realm_sync", none))
+                .await,
+        );
+        assert_eq!(
+            convert::strings(&moved_none.state.state, "remove_vanished").unwrap(),
+            Some(Vec::new())
+        );
+        let mut full = state;
+        full["full"] = json!(true);
+        assert_eq!(
+            refused(
+                resource
+                    .move_state(&request("proxmox_realm_sync", full))
+                    .await
+            ),
+            ["Cannot move proxmox_realm_sync.full to pve_realm_sync"]
+        );
     }
 }

@@ -6,13 +6,16 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use proxmox_client::{CreateRole, RoleId, UpdateRole};
 use tfplugin::diag::{Diagnostic, Diagnostics};
-use tfplugin::provider::{ImportRequest, PlanContext, Resource, ResourceState};
+use tfplugin::provider::{
+    ImportRequest, MoveStateRequest, MovedState, PlanContext, Resource, ResourceState,
+};
 use tfplugin::schema::{Attribute, Block, IdentityAttribute, IdentitySchema, Schema};
 use tfplugin::value::{Type, Value};
 
 use crate::connection::Pve;
 use crate::convert;
 use crate::privileges::{self, Catalog, CatalogCache};
+use crate::resources::moved::BpgState;
 
 /// The `pve_role` resource.
 #[derive(Debug)]
@@ -290,6 +293,13 @@ Import with the role id: `terraform import pve_role.NAME VMOperator`."
             .into_state(),
         ])
     }
+
+    async fn move_state(
+        &self,
+        request: &MoveStateRequest,
+    ) -> Result<Option<MovedState>, Diagnostics> {
+        crate::resources::moved::from_bpg(request, "pve_role", &BPG_TYPES, from_bpg)
+    }
 }
 
 /// The state of one `pve_role`.
@@ -330,5 +340,60 @@ impl RoleModel {
             identity: Some(Value::object([("role_id", Value::string(&self.role_id))])),
             private: Vec::new(),
         }
+    }
+}
+
+/// bpg's role type (SDKv2, schema version 0; bpg has no short name for it).
+const BPG_TYPES: [&str; 1] = ["proxmox_virtual_environment_role"];
+
+/// bpg's role state as `pve_role` state (bpg's `id` is the role id again).
+fn from_bpg(bpg: &mut BpgState<'_>) -> Result<ResourceState, Diagnostics> {
+    let value = Value::object([
+        ("role_id", Value::string(bpg.required("role_id"))),
+        (
+            "privileges",
+            Value::set_of_strings(bpg.strings("privileges").unwrap_or_default()),
+        ),
+    ]);
+    let model = RoleModel::from_value(&value)?;
+    model.role()?;
+    Ok(model.into_state())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod moved_from_bpg {
+    use super::*;
+    use crate::resources::moved::testing::{moved, refused, request};
+    use serde_json::json;
+
+    #[tokio::test]
+    async fn moves_bpg_role() {
+        let resource = RoleResource::new(&Pve::default());
+        let state = json!({"id": "Deployer", "role_id": "Deployer", "privileges": ["VM.Audit", "VM.PowerMgmt"]});
+        let moved = moved(
+            resource
+                .move_state(&request("proxmox_virtual_environment_role", state))
+                .await,
+        );
+        assert_eq!(moved.state.state.get("role_id").as_str(), Some("Deployer"));
+        assert_eq!(
+            convert::strings(&moved.state.state, "privileges")
+                .unwrap()
+                .unwrap(),
+            ["VM.Audit", "VM.PowerMgmt"]
+        );
+        assert!(moved.state.state.get("id").is_null(), "pve_role has no id");
+        assert_eq!(
+            moved.state.identity.unwrap().get("role_id").as_str(),
+            Some("Deployer")
+        );
+        let bad = json!({"role_id": "no spaces allowed", "privileges": []});
+        let errors = refused(
+            resource
+                .move_state(&request("proxmox_virtual_environment_role", bad))
+                .await,
+        );
+        assert_eq!(errors.len(), 1);
     }
 }

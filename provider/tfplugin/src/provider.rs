@@ -74,6 +74,15 @@ impl std::fmt::Debug for MoveStateRequest {
     }
 }
 
+/// The result of a state move: the adopted state and any warnings about
+/// what the move dropped or reinterpreted.
+#[derive(Clone, Debug, Default)]
+pub struct MovedState {
+    pub state: ResourceState,
+    /// Shown to the user with the plan; errors here fail the move.
+    pub diagnostics: Diagnostics,
+}
+
 /// An import request: by id string or, on Terraform ≥ 1.12, by identity.
 #[derive(Clone, Debug, Default)]
 pub struct ImportRequest {
@@ -155,7 +164,7 @@ pub trait Resource: Send + Sync + 'static {
     async fn move_state(
         &self,
         _request: &MoveStateRequest,
-    ) -> Result<Option<ResourceState>, Diagnostics> {
+    ) -> Result<Option<MovedState>, Diagnostics> {
         Ok(None)
     }
 }

@@ -21,6 +21,9 @@ use crate::convert;
 
 mod codec;
 mod crud;
+mod moved;
+
+pub(crate) use moved::{BpgOption, BpgSecret};
 
 use codec::string_map;
 

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use proxmox_client::{ChangePassword, GroupId, Secret, UpdateUser, UserId};
 use tfplugin::diag::{Diagnostic, Diagnostics};
-use tfplugin::provider::{ImportRequest, Resource, ResourceState};
+use tfplugin::provider::{ImportRequest, MoveStateRequest, MovedState, Resource, ResourceState};
 use tfplugin::schema::{Attribute, Block, IdentityAttribute, IdentitySchema, Schema};
 use tfplugin::value::{Type, Value};
 
@@ -11,6 +11,7 @@ use crate::connection::{Connection, Pve};
 use crate::convert::{self, check_known_string, max_length};
 
 mod model;
+mod moved;
 
 use model::UserModel;
 
@@ -253,6 +254,13 @@ Changes after create use `PUT /access/password`, which needs a ticket login (pro
         Ok(vec![
             UserModel::from_api(&found, &UserModel::imported(&user)).into_state(),
         ])
+    }
+
+    async fn move_state(
+        &self,
+        request: &MoveStateRequest,
+    ) -> Result<Option<MovedState>, Diagnostics> {
+        crate::resources::moved::from_bpg(request, "pve_user", &moved::BPG_TYPES, moved::from_bpg)
     }
 }
 

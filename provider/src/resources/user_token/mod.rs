@@ -3,7 +3,9 @@
 use async_trait::async_trait;
 use proxmox_client::{CreateToken, CreatedToken, TokenId, TokenName, UpdateToken, UserId};
 use tfplugin::diag::{Diagnostic, Diagnostics};
-use tfplugin::provider::{ImportRequest, PlanContext, Resource, ResourceState};
+use tfplugin::provider::{
+    ImportRequest, MoveStateRequest, MovedState, PlanContext, Resource, ResourceState,
+};
 use tfplugin::schema::{Attribute, Block, IdentityAttribute, IdentitySchema, Schema};
 use tfplugin::value::{Type, Value};
 use time::OffsetDateTime;
@@ -12,6 +14,7 @@ use crate::connection::{Connection, Pve};
 use crate::convert::{self, check_known_string};
 
 mod model;
+mod moved;
 
 use model::TokenModel;
 
@@ -39,7 +42,7 @@ impl Resource for UserTokenResource {
     fn schema(&self) -> Schema {
         Schema::new(Block {
             description: "An API token of a Proxmox VE user (`/access/users/{userid}/token/{tokenid}`). PVE shows the secret only when the token is created: `value` holds it, ready to use as `PROXMOX_VE_API_TOKEN`. \
-Set `rotate_after` (and `lifecycle { create_before_destroy = true }`) to have Terraform replace the token on the first plan after it reaches that age, or `keepers` to replace it when other values change. \
+Set `rotate_after` to have Terraform replace the token on the first plan after it reaches that age, or `keepers` to replace it when other values change. \
 Import with the full token id: `terraform import pve_user_token.NAME ci@pve!deploy` (the secret cannot be read back, so an imported token has a null `value`)."
                 .into(),
             attributes: vec![
@@ -65,7 +68,7 @@ Import with the full token id: `terraform import pve_user_token.NAME ci@pve!depl
                     .sensitive()
                     .use_state_for_unknown(),
                 Attribute::optional("rotate_after", Type::String)
-                    .description("Replace the token once it is this old: a duration such as `720h`, `30d`, `2w` or `1h30m` (units s, m, h, d, w), counted from `created_at`. Terraform has no clock of its own, so the replacement happens at the first plan/apply after that moment (schedule applies, e.g. a nightly CI job). Use `lifecycle { create_before_destroy = true }` so the new token exists before the old one is deleted. Changing it is in place. If `expiration_date` is set, keep the rotation before it: every replacement keeps the same fixed expiry."),
+                    .description("Replace the token once it is this old: a duration such as `720h`, `30d`, `2w` or `1h30m` (units s, m, h, d, w), counted from `created_at`. Terraform has no clock of its own, so the replacement happens at the first plan/apply after that moment (schedule applies, e.g. a nightly CI job). The replacement keeps `token_name`, so it deletes the old token before creating the new one: do not combine it with `create_before_destroy` (the create would fail with \"already exists\"); for a gap-free rotation, derive `token_name` from a keeper instead (see the rotation guide). Changing it is in place. If `expiration_date` is set, keep the rotation before it: every replacement keeps the same fixed expiry."),
                 Attribute::optional("keepers", Type::Map(Box::new(Type::String)))
                     .description("Arbitrary strings that replace the token (a new secret) whenever any of them changes, e.g. `{ rotation = \"2025-q3\" }` or the id of the system that consumes it.")
                     .requires_replace(),
@@ -145,7 +148,7 @@ Import with the full token id: `terraform import pve_user_token.NAME ci@pve!depl
                 plan.diagnostics.push(Diagnostic::warning(
                     format!("API token '{token}' is due for rotation"),
                     format!(
-                        "It was created at {}, and rotate_after makes it due at {}: this plan replaces it with a new token (a new secret). With `create_before_destroy`, the new token exists before the old one is deleted; consumers of `value` must pick up the new value.",
+                        "It was created at {}, and rotate_after makes it due at {}: this plan replaces it with a new token of the same name (a new secret): the old token is deleted first, then the new one created. Consumers of `value` must pick up the new value.",
                         epoch_text(created_at),
                         epoch_text(due)
                     ),
@@ -341,6 +344,18 @@ Import with the full token id: `terraform import pve_user_token.NAME ci@pve!depl
         Ok(vec![
             TokenModel::from_api(&token, &info, &start, None).into_state(),
         ])
+    }
+
+    async fn move_state(
+        &self,
+        request: &MoveStateRequest,
+    ) -> Result<Option<MovedState>, Diagnostics> {
+        crate::resources::moved::from_bpg(
+            request,
+            "pve_user_token",
+            &moved::BPG_TYPES,
+            moved::from_bpg,
+        )
     }
 }
 

@@ -541,11 +541,18 @@ impl ProviderService {
                 ),
             ));
         };
-        Ok(Reply::new(pb::move_resource_state::Response {
-            target_state: Some(entry.encode_state(moved.state)?),
-            target_private: moved.private,
-            target_identity: entry.encode_identity(moved.identity.as_ref())?,
-            diagnostics: Vec::new(),
-        }))
+        if moved.diagnostics.has_errors() {
+            return Err(moved.diagnostics);
+        }
+        let state = moved.state;
+        Ok(Reply::with(
+            pb::move_resource_state::Response {
+                target_state: Some(entry.encode_state(state.state)?),
+                target_private: state.private,
+                target_identity: entry.encode_identity(state.identity.as_ref())?,
+                diagnostics: Vec::new(),
+            },
+            moved.diagnostics,
+        ))
     }
 }
