@@ -7,6 +7,7 @@ use std::time::Duration;
 use clap::Parser;
 
 use crate::faults::FaultConfig;
+use crate::inventory::Inventory;
 use crate::sim::SimOptions;
 
 /// A faithful Proxmox VE 9 access-control API simulator.
@@ -49,6 +50,11 @@ pub struct Cli {
     /// Seconds to wait before each 401 (PVE: 3).
     #[arg(long, default_value_t = 0.0)]
     pub auth_failure_delay: f64,
+    /// Inventory of nodes, guests and storages (JSON; see the README and
+    /// inventory.example.json). Default: one node `pve`, storages `local`
+    /// and `local-lvm`, a few VMs and containers.
+    #[arg(long)]
+    pub inventory: Option<PathBuf>,
     /// Fault: extra latency per request, in milliseconds.
     #[arg(long, default_value_t = 0)]
     pub fault_latency_ms: u64,
@@ -112,6 +118,10 @@ impl Cli {
                 "a root@pam password is required: pass --root-password or set PVE_SIM_ROOT_PASSWORD"
                     .to_string()
             })?;
+        let inventory = match &self.inventory {
+            Some(path) => Inventory::load(path).map_err(|e| format!("--inventory: {e}"))?,
+            None => Inventory::demo(),
+        };
         Ok(SimOptions {
             listen: self.listen,
             state_dir: self.state_dir,
@@ -123,6 +133,7 @@ impl Cli {
             lock_timeout: seconds("lock-timeout", self.lock_timeout)?,
             faults,
             auth_failure_delay: seconds("auth-failure-delay", self.auth_failure_delay)?,
+            inventory,
         })
     }
 }

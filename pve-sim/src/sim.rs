@@ -13,6 +13,7 @@ use tokio_rustls::TlsAcceptor;
 
 use crate::access_log::AccessLog;
 use crate::faults::{FaultConfig, Faults};
+use crate::inventory::Inventory;
 use crate::server::state::{AppState, SharedState};
 use crate::stats::Stats;
 
@@ -72,6 +73,9 @@ pub struct SimOptions {
     pub faults: FaultConfig,
     /// Delay before each pre-dispatch 401 (PVE waits 3 s; default 0).
     pub auth_failure_delay: Duration,
+    /// Nodes, guests and storages served by `/cluster/resources`, `/nodes`,
+    /// `/storage` and pool membership; default [`Inventory::demo`].
+    pub inventory: Inventory,
 }
 
 impl std::fmt::Debug for SimOptions {
@@ -87,6 +91,7 @@ impl std::fmt::Debug for SimOptions {
             .field("lock_timeout", &self.lock_timeout)
             .field("faults", &self.faults)
             .field("auth_failure_delay", &self.auth_failure_delay)
+            .field("inventory_guests", &self.inventory.guests.len())
             .finish()
     }
 }
@@ -112,6 +117,7 @@ impl Default for SimOptions {
             lock_timeout: Duration::from_secs(10),
             faults: FaultConfig::default(),
             auth_failure_delay: Duration::ZERO,
+            inventory: Inventory::demo(),
         }
     }
 }
@@ -224,14 +230,17 @@ pub fn build_state(options: &SimOptions, dir: &Path) -> Result<SharedState, SimE
     store
         .save(&loaded)
         .map_err(|e| SimError::State(format!("writing {}: {e}", dir.display())))?;
-    Ok(Arc::new(AppState::new(
-        store,
-        loaded,
-        options.root_password.clone(),
-        options.lock_timeout,
-        Faults::new(options.faults.clone()),
-        options.auth_failure_delay,
-    )))
+    Ok(Arc::new(
+        AppState::new(
+            store,
+            loaded,
+            options.root_password.clone(),
+            options.lock_timeout,
+            Faults::new(options.faults.clone()),
+            options.auth_failure_delay,
+        )
+        .with_inventory(options.inventory.clone()),
+    ))
 }
 
 /// Start a simulator: bind, set up TLS and state, and serve in the
@@ -268,6 +277,7 @@ pub async fn start(options: SimOptions) -> Result<RunningSim, SimError> {
             ));
         }
     };
+    let _ = state.node_fingerprint.set(material.fingerprint.clone());
     let ca_cert_path = options
         .ca_cert_file
         .clone()

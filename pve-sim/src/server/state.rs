@@ -39,6 +39,11 @@ pub struct AppState {
     pub auth_failure_delay: Duration,
     /// Cluster name reported by POST /access/ticket (None = standalone node).
     pub node_name: String,
+    /// The read-only nodes, guests and storages (`--inventory`).
+    pub inventory: Arc<crate::inventory::Inventory>,
+    /// The server certificate's fingerprint, GET /nodes' `ssl_fingerprint`
+    /// (set once TLS is up).
+    pub node_fingerprint: std::sync::OnceLock<String>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -86,7 +91,15 @@ impl AppState {
             stats: StatsCounter::default(),
             auth_failure_delay,
             node_name: "pve".to_string(),
+            inventory: Arc::new(crate::inventory::Inventory::demo()),
+            node_fingerprint: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Serve this inventory instead of the default one.
+    pub fn with_inventory(mut self, inventory: crate::inventory::Inventory) -> Self {
+        self.inventory = Arc::new(inventory);
+        self
     }
 
     /// The current configuration (readers never wait for writers).
