@@ -33,3 +33,5 @@ if [ -n "${fresh:-}" ]; then
   TF_CLI_CONFIG_FILE=/dev/null CHECKPOINT_DISABLE=1 "$bin/terraform" version | head -1
   TF_CLI_CONFIG_FILE=/dev/null CHECKPOINT_DISABLE=1 "$bin/terraform-1.0.3" version | head -1
 fi
+# Ansible, for the inventory acceptance test, in its own venv.
+"$here/install-ansible.sh"

@@ -7,6 +7,7 @@ use std::time::Duration;
 use clap::Parser;
 
 use crate::faults::FaultConfig;
+use crate::inventory::Inventory;
 use crate::sim::SimOptions;
 
 /// A faithful Proxmox VE 9 access-control API simulator.
@@ -53,6 +54,11 @@ pub struct Cli {
     /// root@pam authentication (e.g. for curl in a throw-away setup).
     #[arg(long)]
     pub open_sim_admin: bool,
+    /// Inventory of nodes, guests and storages (JSON; see the README and
+    /// inventory.example.json). Default: one node `pve`, storages `local`
+    /// and `local-lvm`, a few VMs and containers.
+    #[arg(long)]
+    pub inventory: Option<PathBuf>,
     /// Fault: extra latency per request, in milliseconds.
     #[arg(long, default_value_t = 0)]
     pub fault_latency_ms: u64,
@@ -121,6 +127,10 @@ impl Cli {
                 "a root@pam password is required: pass --root-password or set PVE_SIM_ROOT_PASSWORD"
                     .to_string()
             })?;
+        let inventory = match &self.inventory {
+            Some(path) => Inventory::load(path).map_err(|e| format!("--inventory: {e}"))?,
+            None => Inventory::demo(),
+        };
         Ok(SimOptions {
             listen: self.listen,
             state_dir: self.state_dir,
@@ -133,6 +143,7 @@ impl Cli {
             faults,
             auth_failure_delay: seconds("auth-failure-delay", self.auth_failure_delay)?,
             open_sim_admin: self.open_sim_admin,
+            inventory,
         })
     }
 }

@@ -11,12 +11,15 @@ pub mod api;
 pub mod auth;
 pub mod cli;
 pub mod faults;
+pub mod inventory;
 pub mod model;
 pub mod server;
+pub mod sha1;
 pub mod sim;
 pub mod stats;
 pub mod tls;
 
 pub use faults::FaultConfig;
+pub use inventory::Inventory;
 pub use sim::{RunningSim, SimError, SimOptions, start};
 pub use stats::Stats;

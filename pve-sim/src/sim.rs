@@ -13,6 +13,7 @@ use tokio_rustls::TlsAcceptor;
 
 use crate::access_log::AccessLog;
 use crate::faults::{FaultConfig, Faults};
+use crate::inventory::Inventory;
 use crate::server::state::{AppState, SharedState};
 use crate::stats::Stats;
 
@@ -74,6 +75,9 @@ pub struct SimOptions {
     pub auth_failure_delay: Duration,
     /// Let any loopback client use `/_sim` without root authentication.
     pub open_sim_admin: bool,
+    /// Nodes, guests and storages served by `/cluster/resources`, `/nodes`,
+    /// `/storage` and pool membership; default [`Inventory::demo`].
+    pub inventory: Inventory,
 }
 
 impl std::fmt::Debug for SimOptions {
@@ -90,6 +94,7 @@ impl std::fmt::Debug for SimOptions {
             .field("faults", &self.faults)
             .field("auth_failure_delay", &self.auth_failure_delay)
             .field("open_sim_admin", &self.open_sim_admin)
+            .field("inventory_guests", &self.inventory.guests.len())
             .finish()
     }
 }
@@ -116,6 +121,7 @@ impl Default for SimOptions {
             faults: FaultConfig::default(),
             auth_failure_delay: Duration::ZERO,
             open_sim_admin: false,
+            inventory: Inventory::demo(),
         }
     }
 }
@@ -235,7 +241,8 @@ pub fn build_state(options: &SimOptions, dir: &Path) -> Result<SharedState, SimE
         options.lock_timeout,
         Faults::new(options.faults.clone()),
         options.auth_failure_delay,
-    );
+    )
+    .with_inventory(options.inventory.clone());
     state.open_sim_admin = options.open_sim_admin;
     Ok(Arc::new(state))
 }
@@ -274,6 +281,7 @@ pub async fn start(options: SimOptions) -> Result<RunningSim, SimError> {
             ));
         }
     };
+    let _ = state.node_fingerprint.set(material.fingerprint.clone());
     let ca_cert_path = options
         .ca_cert_file
         .clone()

@@ -11,11 +11,13 @@ use super::error::{ApiError, ok};
 use crate::model::ids::split_list;
 use std::collections::BTreeMap;
 
-use crate::model::Realm;
+use crate::model::domains::normalize_sync_options;
 use crate::server::state::{SharedState, now};
 
-/// Options never returned by GET (secrets).
-const SECRET_OPTIONS: [&str; 2] = ["password", "client-key"];
+/// Options never returned by GET: the LDAP/AD bind password lives in
+/// `priv/realm/<realm>.pw`, not in the section (an OpenID `client-key` is
+/// stored in domains.cfg and PVE's GET returns it).
+const SECRET_OPTIONS: [&str; 1] = ["password"];
 /// Parameters that are not stored options.
 const NOT_STORED: [&str; 6] = [
     "realm",
@@ -25,19 +27,6 @@ const NOT_STORED: [&str; 6] = [
     "digest",
     "password",
 ];
-
-fn digest(realm: &Realm) -> String {
-    use sha2::{Digest as _, Sha256};
-    let mut hasher = Sha256::new();
-    hasher.update(realm.kind.as_bytes());
-    for (k, v) in &realm.options {
-        hasher.update(k.as_bytes());
-        hasher.update(b"\0");
-        hasher.update(v.as_bytes());
-        hasher.update(b"\n");
-    }
-    hex::encode(&hasher.finalize()[..20])
-}
 
 /// Options stored as JSON numbers when they look like integers (Perl JSON).
 fn option_value(value: &str) -> Value {
@@ -87,11 +76,17 @@ async fn read(State(state): State<SharedState>, call: Call) -> ApiResult {
         .ok_or_else(|| ApiError::internal(format!("domain '{name}' does not exist")))?;
     let mut out = Map::new();
     for (k, v) in &realm.options {
-        if !SECRET_OPTIONS.contains(&k.as_str()) {
+        if SECRET_OPTIONS.contains(&k.as_str()) {
+            continue;
+        }
+        if k == "sync-defaults-options" && matches!(realm.kind.as_str(), "ldap" | "ad") {
+            // GET maps full/purge too, but keeps them (`API2/Domains.pm`, read).
+            out.insert(k.clone(), json!(normalize_sync_options(v, false)));
+        } else {
             out.insert(k.clone(), option_value(v));
         }
     }
-    out.insert("digest".into(), json!(digest(realm)));
+    out.insert("digest".into(), json!(snapshot.domains.digest()));
     out.insert("type".into(), json!(realm.kind));
     Ok(ok(Value::Object(out)))
 }
@@ -134,8 +129,9 @@ async fn update(State(state): State<SharedState>, call: Call) -> ApiResult {
             "update auth server failed",
             call.faults.lock_timeout,
             |snap| {
-                if let (Some(expected), Some(realm)) = (&expected, snap.domains.get(&name))
-                    && *expected != digest(realm)
+                // assert_if_modified runs before the existence check.
+                if let Some(expected) = &expected
+                    && *expected != snap.domains.digest()
                 {
                     return Err(crate::model::ModelError::internal(
                         "detected modified configuration - file changed by other user? Try again.",

@@ -112,10 +112,13 @@ pub fn verify_roleid(value: &str) -> Result<(), String> {
     }
 }
 
-/// `verify_poolname`: at most three levels.
+/// `verify_poolname` (pve-access-control `src/PVE/AccessControl.pm`): at
+/// most three levels.
 pub fn verify_poolid(value: &str) -> Result<(), String> {
     if value.split('/').count() > 3 {
-        return Err(format!("pool name '{value}' has too many levels (max 3)\n"));
+        return Err(format!(
+            "pool name '{value}' nested too deeply (max levels = 3)\n"
+        ));
     }
     if matches(&POOL, value) {
         Ok(())

@@ -9,11 +9,14 @@ pub mod domains;
 pub mod error;
 pub mod formats;
 pub mod groups;
+pub mod nodes;
 pub mod params;
 pub mod perm;
 pub mod pools;
+pub mod resources;
 pub mod roles;
 pub mod schema;
+pub mod storage;
 pub mod ticket;
 pub mod tokens;
 pub mod users;
@@ -184,6 +187,9 @@ pub fn router(state: SharedState) -> Router<SharedState> {
         .merge(domains::router())
         .merge(ticket::router())
         .merge(pools::router())
+        .merge(resources::router())
+        .merge(nodes::router())
+        .merge(storage::router())
         .fallback(unknown)
         .method_not_allowed_fallback(unknown)
         .layer(middleware::from_fn_with_state(

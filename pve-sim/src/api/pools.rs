@@ -1,5 +1,6 @@
-//! `/pools` (pve-manager `API2/Pool.pm`), including nested pools and the
-//! deprecated `/pools/{poolid}` forms.
+//! `/pools` (pve-manager `API2/Pool.pm`), including nested pools (only as
+//! `?poolid=a/b`) and the deprecated `/pools/{poolid}` forms. Members are
+//! answered from the inventory.
 
 use axum::Router;
 use axum::extract::State;
@@ -9,51 +10,56 @@ use serde_json::{Map, Value, json};
 use super::ApiResult;
 use super::call::Call;
 use super::error::{ApiError, ok};
+use super::resources::{storage_stats, vm_stats};
+use crate::inventory::Inventory;
 use crate::model::PoolUpdate;
 use crate::model::ids::split_list;
 use crate::model::{Pool, perm};
 use crate::server::state::SharedState;
 
-/// Node name the simulated members live on.
-const NODE: &str = "pve";
-
-/// Member entries: guests (as stopped qemu guests; the simulator has no
-/// guest inventory) and storages, filtered by `type`.
-fn members(pool: &Pool, kind: Option<&str>) -> Vec<Value> {
+/// Member entries (`API2/Pool.pm`, index): guests that exist in the
+/// inventory (VMs as `qemu/<id>`, containers as `lxc/<id>`), then storages
+/// that exist, each as `extract_vm_stats` / `extract_storage_stats` render
+/// them; `type` filters. Members whose guest or storage no longer exists
+/// stay in user.cfg but are not listed, as in PVE.
+fn members(pool: &Pool, inventory: &Inventory, kind: Option<&str>) -> Vec<Value> {
     let mut out = Vec::new();
-    if kind.is_none_or(|k| k == "qemu") {
-        for vmid in &pool.vms {
-            out.push(json!({
-                "id": format!("qemu/{vmid}"),
-                "node": NODE,
-                "status": "stopped",
-                "type": "qemu",
-                "vmid": vmid,
-            }));
+    // Perl: `sort keys %{ $pool_config->{vms} }`, a string sort.
+    let mut vmids: Vec<u64> = pool.vms.iter().copied().collect();
+    vmids.sort_by_key(|v| v.to_string());
+    for vmid in vmids {
+        let Some(guest) = inventory.guest(vmid) else {
+            continue;
+        };
+        if kind.is_some_and(|k| k != guest.kind.as_str()) {
+            continue;
         }
+        out.push(Value::Object(vm_stats(guest)));
     }
     if kind.is_none_or(|k| k == "storage") {
         for sid in &pool.storage {
-            out.push(json!({
-                "id": format!("storage/{NODE}/{sid}"),
-                "node": NODE,
-                "storage": sid,
-                "type": "storage",
-            }));
+            let Some(storage) = inventory.storage(sid) else {
+                continue;
+            };
+            let node = inventory.storage_member_node(storage);
+            out.push(Value::Object(storage_stats(storage, &node)));
         }
     }
     out
 }
 
-fn pool_entry(poolid: &str, pool: &Pool, kind: Option<&str>, with_id: bool) -> Value {
+/// `{comment?, members, poolid}`; GET /pools/{poolid} returns the same
+/// object (`read_pool` returns `index(...)->[0]`), `poolid` included.
+fn pool_entry(poolid: &str, pool: &Pool, inventory: &Inventory, kind: Option<&str>) -> Value {
     let mut entry = Map::new();
     if let Some(c) = &pool.comment {
         entry.insert("comment".into(), json!(c));
     }
-    entry.insert("members".into(), Value::Array(members(pool, kind)));
-    if with_id {
-        entry.insert("poolid".into(), json!(poolid));
-    }
+    entry.insert(
+        "members".into(),
+        Value::Array(members(pool, inventory, kind)),
+    );
+    entry.insert("poolid".into(), json!(poolid));
     Value::Object(entry)
 }
 
@@ -67,8 +73,8 @@ async fn list(State(state): State<SharedState>, call: Call) -> ApiResult {
         return Ok(ok(json!([pool_entry(
             &poolid,
             pool,
-            kind.as_deref(),
-            true
+            &state.inventory,
+            kind.as_deref()
         )])));
     }
     let out: Vec<Value> = cfg
@@ -100,7 +106,12 @@ async fn read(State(state): State<SharedState>, call: Call) -> ApiResult {
     let poolid = call.required("poolid");
     let pool = snapshot.users.pool(&poolid)?;
     let kind = call.params.str("type");
-    Ok(ok(pool_entry(&poolid, pool, kind.as_deref(), false)))
+    Ok(ok(pool_entry(
+        &poolid,
+        pool,
+        &state.inventory,
+        kind.as_deref(),
+    )))
 }
 
 async fn create(State(state): State<SharedState>, call: Call) -> ApiResult {
@@ -150,11 +161,15 @@ async fn update(State(state): State<SharedState>, call: Call) -> ApiResult {
 
 async fn delete(State(state): State<SharedState>, call: Call) -> ApiResult {
     let poolid = call.required("poolid");
+    let inventory = state.inventory.clone();
     state
         .write("delete pool failed", call.faults.lock_timeout, |snap| {
-            // Every member counts as existing: the simulator has no guest
-            // or storage inventory that could make one vanish.
-            snap.users.delete_pool(&poolid, |_| true, |_| true)
+            // Destroyed guests and removed storages do not keep a pool alive.
+            snap.users.delete_pool(
+                &poolid,
+                |vmid| inventory.guest(vmid).is_some(),
+                |sid| inventory.storage(sid).is_some(),
+            )
         })
         .await?;
     Ok(ok(Value::Null))
@@ -164,5 +179,8 @@ async fn delete(State(state): State<SharedState>, call: Call) -> ApiResult {
 pub fn router() -> Router<SharedState> {
     Router::new()
         .route("/pools", get(list).post(create).put(update).delete(delete))
-        .route("/pools/{*poolid}", get(read).put(update).delete(delete))
+        // One segment only: `/pools/a/b` is no method of PVE's (the
+        // deprecated `{poolid}` forms predate nested pools) and falls
+        // through to the 501 fallback; nested pools use `?poolid=a/b`.
+        .route("/pools/{poolid}", get(read).put(update).delete(delete))
 }

@@ -13,8 +13,24 @@ use super::params::Params;
 
 static SCHEMA_TEXT: &str = include_str!("../../schema/pve-api-access.json");
 
-static SCHEMA: LazyLock<Value> =
-    LazyLock::new(|| serde_json::from_str(SCHEMA_TEXT).unwrap_or(Value::Null));
+/// The inventory methods (`/nodes/…`, `/storage`, `/cluster/status`),
+/// written by hand from pve-manager, qemu-server, pve-container and
+/// pve-storage in the same layout.
+static INVENTORY_SCHEMA_TEXT: &str = include_str!("../../schema/pve-api-inventory.json");
+
+static SCHEMA: LazyLock<Value> = LazyLock::new(|| {
+    let mut schema: Value = serde_json::from_str(SCHEMA_TEXT).unwrap_or(Value::Null);
+    let inventory: Value = serde_json::from_str(INVENTORY_SCHEMA_TEXT).unwrap_or(Value::Null);
+    if let (Some(paths), Some(extra)) = (
+        schema.get_mut("paths").and_then(Value::as_object_mut),
+        inventory.get("paths").and_then(Value::as_object),
+    ) {
+        for (path, methods) in extra {
+            paths.entry(path.clone()).or_insert_with(|| methods.clone());
+        }
+    }
+    schema
+});
 
 /// One method of the schema: its parameters, permission tree and token flag.
 #[derive(Debug, Clone, Copy)]

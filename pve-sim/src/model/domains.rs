@@ -4,6 +4,45 @@ use std::collections::BTreeMap;
 
 use super::error::{ModelError, ModelResult};
 use super::ids::{decode_text, encode_text, is_realm_name};
+use super::realm_types;
+
+/// `$map_sync_default_options` (pve-access-control `API2/Domains.pm`):
+/// parse `sync-defaults-options`, turn the deprecated `full`/`purge` into
+/// `remove-vanished` (`full` → `entry;properties`, `purge` → `acl`) unless
+/// that is set, optionally drop them, and print the property string again
+/// with its keys sorted (`print_property_string`).
+pub fn normalize_sync_options(value: &str, delete_deprecated: bool) -> String {
+    let mut opts: BTreeMap<String, String> = value
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (k.trim().to_string(), v.trim().to_string())
+        })
+        .collect();
+    let truthy = |v: Option<&String>| v.is_some_and(|v| v != "0" && !v.is_empty());
+    let full = truthy(opts.get("full"));
+    let purge = truthy(opts.get("purge"));
+    if !opts.contains_key("remove-vanished") && (full || purge) {
+        let mut props = Vec::new();
+        if full {
+            props.extend(["entry", "properties"]);
+        }
+        if purge {
+            props.push("acl");
+        }
+        opts.insert("remove-vanished".into(), props.join(";"));
+    }
+    if delete_deprecated {
+        opts.remove("full");
+        opts.remove("purge");
+    }
+    opts.iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
 
 /// One realm section: `<type>: <realm>` followed by `\t<key> <value>` lines.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -124,8 +163,9 @@ impl Domains {
         d
     }
 
-    /// Serialise like SectionConfig: `<type>: <realm>`, `comment` first,
-    /// then the other options sorted, a blank line after each section.
+    /// Serialise like SectionConfig's `write_config`: `<type>: <realm>`,
+    /// `comment` first, then the type's required options sorted, then the
+    /// other options sorted, a blank line after each section.
     pub fn write(&self) -> String {
         let mut out = String::new();
         for r in &self.realms {
@@ -137,14 +177,53 @@ impl Domains {
             {
                 out.push_str(&format!("\tcomment {}\n", encode_text(c)));
             }
+            let required: Vec<&str> = realm_types::required(&r.kind).collect();
+            let line = |(k, v): (&String, &String)| format!("\t{k} {v}\n");
             for (k, v) in &r.options {
-                if k != "comment" && !v.is_empty() {
-                    out.push_str(&format!("\t{k} {v}\n"));
+                if required.contains(&k.as_str()) && !v.is_empty() {
+                    out.push_str(&line((k, v)));
+                }
+            }
+            for (k, v) in &r.options {
+                if k != "comment" && !required.contains(&k.as_str()) && !v.is_empty() {
+                    out.push_str(&line((k, v)));
                 }
             }
             out.push('\n');
         }
         out
+    }
+
+    /// SHA-1 (hex) of the file as written: the `digest` of every realm
+    /// (`cfs_read_file` digests the whole `domains.cfg`).
+    pub fn digest(&self) -> String {
+        crate::sha1::hex_digest(self.write().as_bytes())
+    }
+
+    /// `write_config`'s check: every section has its type's required
+    /// options (`section 'corp' - missing value for required option
+    /// 'base_dn'`).
+    fn check_required(&self) -> Result<(), String> {
+        for r in &self.realms {
+            for key in realm_types::required(&r.kind) {
+                if r.options.get(key).is_none_or(|v| v.is_empty()) {
+                    return Err(format!(
+                        "section '{}' - missing value for required option '{key}'",
+                        r.realm
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `$map_sync_default_options` on LDAP/AD options.
+    fn map_sync_options(kind: &str, options: &mut BTreeMap<String, String>, delete: bool) {
+        if matches!(kind, "ldap" | "ad")
+            && let Some(v) = options.get_mut("sync-defaults-options")
+        {
+            *v = normalize_sync_options(v, delete);
+        }
     }
 
     /// The realm named `realm`.
@@ -194,9 +273,16 @@ impl Domains {
             ));
         }
         refuse_line_feeds(options).map_err(fail)?;
-        self.clear_default_if_set(options);
         let mut opts = options.clone();
+        // The password is extracted before the plugin checks (and kept in
+        // priv/realm/<realm>.pw by PVE, not in domains.cfg).
         opts.remove("password");
+        Self::map_sync_options(kind, &mut opts, true);
+        realm_types::check_keys(kind, opts.keys(), true).map_err(fail)?;
+        if let Some(key) = realm_types::required(kind).find(|k| !opts.contains_key(*k)) {
+            return Err(fail(format!("missing value for required option '{key}'")));
+        }
+        self.clear_default_if_set(&opts);
         self.realms.push(Realm {
             realm: realm.to_string(),
             kind: kind.to_string(),
@@ -231,16 +317,28 @@ impl Domains {
             return Err(fail("no options specified".to_string()));
         }
         refuse_line_feeds(options).map_err(fail)?;
-        self.clear_default_if_set(options);
+        let before = self.clone();
         if let Some(r) = self.realms.iter_mut().find(|r| r.realm == realm) {
             for k in delete {
                 r.options.remove(k);
             }
-            for (k, v) in options {
-                if k != "password" {
-                    r.options.insert(k.clone(), v.clone());
-                }
+        }
+        let mut opts = options.clone();
+        opts.remove("password");
+        Self::map_sync_options(&kind, &mut opts, true);
+        if let Err(e) = realm_types::check_keys(&kind, opts.keys(), false) {
+            *self = before;
+            return Err(fail(e));
+        }
+        self.clear_default_if_set(&opts);
+        if let Some(r) = self.realms.iter_mut().find(|r| r.realm == realm) {
+            for (k, v) in opts {
+                r.options.insert(k, v);
             }
+        }
+        if let Err(e) = self.check_required() {
+            *self = before;
+            return Err(fail(e));
         }
         self.commit();
         Ok(())

@@ -39,6 +39,7 @@ mod mutate_access;
 mod mutate_users;
 pub mod perm;
 pub mod privileges;
+pub mod realm_types;
 pub mod secrets;
 pub mod state;
 pub mod store;

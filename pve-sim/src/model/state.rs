@@ -99,9 +99,12 @@ impl State {
     pub fn create_user(&mut self, p: &UserCreate, password: Option<&str>) -> ModelResult<()> {
         verify_userid(&p.userid)
             .map_err(|m| ModelError::internal(m).in_lock("create user failed"))?;
-        if self.users.users.contains_key(&p.userid) {
+        // lookup_username (pve-access-control `AccessControl.pm`): in a realm
+        // with `case-sensitive 0` an existing user of another casing counts.
+        let existing = self.lookup_username(&p.userid);
+        if self.users.users.contains_key(&existing) {
             return Err(
-                ModelError::internal(format!("user '{}' already exists", p.userid))
+                ModelError::internal(format!("user '{existing}' already exists"))
                     .in_lock("create user failed"),
             );
         }
@@ -110,6 +113,30 @@ impl State {
                 .map_err(|e| e.in_lock("create user failed"))?;
         }
         self.users.create_user(p)
+    }
+
+    /// `lookup_username($username, 1)`: for realms with `case-sensitive 0`
+    /// (LDAP/AD), the first configured user whose id matches ignoring case;
+    /// otherwise the id itself.
+    pub fn lookup_username(&self, userid: &str) -> String {
+        let Ok((_, realm)) = verify_userid(userid) else {
+            return userid.to_string();
+        };
+        let case_sensitive = self
+            .domains
+            .get(realm)
+            .and_then(|r| r.options.get("case-sensitive"))
+            .is_none_or(|v| v != "0");
+        if case_sensitive {
+            return userid.to_string();
+        }
+        let wanted = userid.to_lowercase();
+        self.users
+            .users
+            .keys()
+            .find(|u| u.to_lowercase() == wanted)
+            .cloned()
+            .unwrap_or_else(|| userid.to_string())
     }
 
     /// DELETE /access/users/{userid}: user.cfg part plus the realm plugin's

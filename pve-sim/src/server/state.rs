@@ -41,6 +41,11 @@ pub struct AppState {
     pub node_name: String,
     /// `/_sim` answers any loopback client, without root authentication.
     pub open_sim_admin: bool,
+    /// The read-only nodes, guests and storages (`--inventory`).
+    pub inventory: Arc<crate::inventory::Inventory>,
+    /// The server certificate's fingerprint, GET /nodes' `ssl_fingerprint`
+    /// (set once TLS is up).
+    pub node_fingerprint: std::sync::OnceLock<String>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -89,7 +94,15 @@ impl AppState {
             auth_failure_delay,
             node_name: "pve".to_string(),
             open_sim_admin: false,
+            inventory: Arc::new(crate::inventory::Inventory::demo()),
+            node_fingerprint: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Serve this inventory instead of the default one.
+    pub fn with_inventory(mut self, inventory: crate::inventory::Inventory) -> Self {
+        self.inventory = Arc::new(inventory);
+        self
     }
 
     /// The current configuration (readers never wait for writers).

@@ -1,0 +1,211 @@
+//! Realms as PVE validates them: each type's SectionConfig option set and
+//! required options, the whole-file digest, `client-key` on GET, the
+//! `sync-defaults-options` rewrite, and case-insensitive LDAP/AD realms.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use axum::http::StatusCode;
+use common::{Harness, harness};
+
+const LDAP: &str =
+    "realm=corp&type=ldap&server1=ldap.example.com&base_dn=dc%3Dexample%2Cdc%3Dcom&user_attr=uid";
+
+async fn fails(h: &Harness, method: &str, path: &str, form: &str) -> String {
+    let reply = h.send(method, path, None, form).await;
+    assert_eq!(
+        reply.status,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "{method} {path} {form}: {}",
+        reply.body
+    );
+    reply.message()
+}
+
+#[tokio::test]
+async fn create_needs_the_types_required_options() {
+    let h = harness().await;
+    let cases = [
+        (
+            "realm=corp&type=ldap&server1=ldap.example.com&base_dn=dc%3Dx",
+            "user_attr",
+        ),
+        (
+            "realm=corp&type=ldap&user_attr=uid&base_dn=dc%3Dx",
+            "server1",
+        ),
+        ("realm=win&type=ad&server1=dc.example.com", "domain"),
+        ("realm=win&type=ad&domain=example.com", "server1"),
+        ("realm=sso&type=openid&client-id=pve", "issuer-url"),
+        (
+            "realm=sso&type=openid&issuer-url=https%3A%2F%2Fsso.example.com",
+            "client-id",
+        ),
+    ];
+    for (form, missing) in cases {
+        assert_eq!(
+            fails(&h, "POST", "/access/domains", form).await,
+            format!("add auth server failed: missing value for required option '{missing}'\n"),
+            "{form}"
+        );
+    }
+    // An option of another type is refused before the required check.
+    assert_eq!(
+        fails(
+            &h,
+            "POST",
+            "/access/domains",
+            "realm=corp&type=ldap&domain=x"
+        )
+        .await,
+        "add auth server failed: unexpected property 'domain'\n"
+    );
+    h.root("POST", "/access/domains", LDAP).await;
+    h.root(
+        "POST",
+        "/access/domains",
+        "realm=win&type=ad&server1=dc.example.com&domain=example.com",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn update_refuses_foreign_options_and_losing_required_ones() {
+    let h = harness().await;
+    h.root("POST", "/access/domains", LDAP).await;
+    assert_eq!(
+        fails(&h, "PUT", "/access/domains/corp", "domain=example.com").await,
+        "update auth server failed: unexpected property 'domain'\n"
+    );
+    assert_eq!(
+        fails(&h, "PUT", "/access/domains/corp", "delete=base_dn").await,
+        "update auth server failed: section 'corp' - missing value for required option 'base_dn'\n"
+    );
+    // Nothing changed by the failed calls.
+    let realm = h.root("GET", "/access/domains/corp", "").await;
+    assert_eq!(realm["base_dn"], "dc=example,dc=com");
+    assert!(realm.get("domain").is_none());
+    // Deleting an optional one is fine.
+    h.root("PUT", "/access/domains/corp", "server2=ldap2.example.com")
+        .await;
+    h.root("PUT", "/access/domains/corp", "delete=server2")
+        .await;
+
+    h.root(
+        "POST",
+        "/access/domains",
+        "realm=sso&type=openid&client-id=pve&issuer-url=https%3A%2F%2Fsso.example.com&username-claim=email&client-key=s3cret",
+    )
+    .await;
+    // A fixed option is not even a parameter of the update method.
+    let reply = h
+        .send("PUT", "/access/domains/sso", None, "username-claim=sub")
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(reply.body["errors"]["username-claim"].is_string());
+}
+
+#[tokio::test]
+async fn digest_is_the_sha1_of_domains_cfg_and_client_key_is_shown() {
+    let h = harness().await;
+    h.root("POST", "/access/domains", LDAP).await;
+    h.root(
+        "POST",
+        "/access/domains",
+        "realm=sso&type=openid&client-id=pve&issuer-url=https%3A%2F%2Fsso.example.com&client-key=s3cret",
+    )
+    .await;
+    let file = std::fs::read(h.dir.path().join("domains.cfg")).unwrap();
+    let expected = pve_sim::sha1::hex_digest(&file);
+    for realm in ["corp", "sso", "pam", "pve"] {
+        let data = h.root("GET", &format!("/access/domains/{realm}"), "").await;
+        assert_eq!(data["digest"], expected, "{realm}");
+    }
+    let sso = h.root("GET", "/access/domains/sso", "").await;
+    assert_eq!(sso["client-key"], "s3cret");
+
+    // A stale digest is refused; the current one is accepted.
+    let reply = h
+        .send(
+            "PUT",
+            "/access/domains/corp",
+            None,
+            &format!("comment=x&digest={}", "0".repeat(40)),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(reply.message().contains("detected modified configuration"));
+    h.root(
+        "PUT",
+        "/access/domains/corp",
+        &format!("comment=x&digest={expected}"),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn sync_defaults_are_stored_sorted_with_deprecated_flags_mapped() {
+    let h = harness().await;
+    h.root(
+        "POST",
+        "/access/domains",
+        &format!(
+            "{LDAP}&sync-defaults-options=scope%3Dboth%2Cfull%3D1%2Cpurge%3D1%2Cenable-new%3D1"
+        ),
+    )
+    .await;
+    let cfg = std::fs::read_to_string(h.dir.path().join("domains.cfg")).unwrap();
+    assert!(
+        cfg.contains(
+            "\tsync-defaults-options enable-new=1,remove-vanished=entry;properties;acl,scope=both\n"
+        ),
+        "{cfg}"
+    );
+    // PVE writes the type's required options first, sorted, then the rest.
+    let section: Vec<&str> = cfg
+        .split("\n\n")
+        .find(|s| s.starts_with("ldap: corp"))
+        .unwrap()
+        .lines()
+        .collect();
+    assert_eq!(
+        section[1..4],
+        [
+            "\tbase_dn dc=example,dc=com",
+            "\tserver1 ldap.example.com",
+            "\tuser_attr uid"
+        ]
+    );
+    h.root(
+        "PUT",
+        "/access/domains/corp",
+        "sync-defaults-options=purge%3D1",
+    )
+    .await;
+    let realm = h.root("GET", "/access/domains/corp", "").await;
+    assert_eq!(realm["sync-defaults-options"], "remove-vanished=acl");
+}
+
+#[tokio::test]
+async fn case_insensitive_realms_find_users_of_other_casing() {
+    let h = harness().await;
+    h.root(
+        "POST",
+        "/access/domains",
+        &format!("{LDAP}&case-sensitive=0"),
+    )
+    .await;
+    h.root("POST", "/access/users", "userid=Jane@corp").await;
+    assert_eq!(
+        fails(&h, "POST", "/access/users", "userid=jane@corp").await,
+        "create user failed: user 'Jane@corp' already exists\n"
+    );
+    // Other calls with the other casing see no such user.
+    let reply = h.send("GET", "/access/users/jane@corp", None, "").await;
+    assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(reply.message(), "no such user ('jane@corp')\n");
+
+    // In a case-sensitive realm both casings are separate users.
+    h.root("POST", "/access/users", "userid=Bob@pve").await;
+    h.root("POST", "/access/users", "userid=bob@pve").await;
+}
