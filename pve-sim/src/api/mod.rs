@@ -12,8 +12,10 @@ pub mod groups;
 pub mod params;
 pub mod perm;
 pub mod pools;
+pub mod realm_sync;
 pub mod roles;
 pub mod schema;
+pub mod tasks;
 pub mod ticket;
 pub mod tokens;
 pub mod users;
@@ -168,6 +170,7 @@ pub fn router(state: SharedState) -> Router<SharedState> {
         .merge(domains::router())
         .merge(ticket::router())
         .merge(pools::router())
+        .merge(tasks::router())
         .fallback(unknown)
         .method_not_allowed_fallback(unknown)
         .layer(middleware::from_fn_with_state(

@@ -39,6 +39,10 @@ pub struct AppState {
     pub auth_failure_delay: Duration,
     /// Cluster name reported by POST /access/ticket (None = standalone node).
     pub node_name: String,
+    /// Worker tasks (realm sync) and their logs.
+    pub tasks: crate::api::tasks::TaskRegistry,
+    /// The directory servers behind LDAP/AD realms.
+    pub directories: crate::directory::Directories,
 }
 
 impl std::fmt::Debug for AppState {
@@ -86,6 +90,8 @@ impl AppState {
             stats: StatsCounter::default(),
             auth_failure_delay,
             node_name: "pve".to_string(),
+            tasks: Default::default(),
+            directories: Default::default(),
         }
     }
 
