@@ -2,6 +2,7 @@
 //! resources, built on `proxmox-client` and served by `tfplugin`.
 
 pub mod acl_path;
+pub mod actions;
 pub mod connection;
 pub mod convert;
 pub mod data_sources;

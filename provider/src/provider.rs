@@ -9,13 +9,13 @@ use async_trait::async_trait;
 use proxmox_client::{ApiToken, Client, Credentials, Secret, TlsVersion, UserId};
 use tfplugin::diag::{Diagnostic, Diagnostics};
 use tfplugin::provider::{
-    ClientInfo, DataSource, EphemeralResource, Function, ListResource, Provider, Resource,
+    Action, ClientInfo, DataSource, EphemeralResource, Function, ListResource, Provider, Resource,
 };
 use tfplugin::schema::{Attribute, Block, Schema};
 use tfplugin::value::{Type, Value};
 
 use crate::connection::{Connection, Pve};
-use crate::{data_sources, ephemeral, functions, list, resources};
+use crate::{actions, data_sources, ephemeral, functions, list, resources};
 
 /// Each setting: its attribute, its environment variable, and whether it is secret.
 const SETTINGS: &[(&str, &str, bool)] = &[
@@ -174,6 +174,10 @@ impl Provider for PveProvider {
 
     fn list_resources(&self) -> Vec<Arc<dyn ListResource>> {
         list::all(&self.pve)
+    }
+
+    fn actions(&self) -> Vec<Arc<dyn Action>> {
+        actions::all(&self.pve)
     }
 }
 

@@ -82,6 +82,7 @@ pub use api::domains::{
 pub use api::groups::{CreateGroup, Group, GroupsHandler, UpdateGroup};
 pub use api::pools::{CreatePool, Pool, PoolMember, PoolsHandler, UpdatePool};
 pub use api::roles::{CreateRole, Role, RolesHandler, UpdateRole};
+pub use api::tasks::{TaskHandler, TaskLogLine, TaskStatus, upid_node};
 pub use api::tokens::{CreateToken, CreatedToken, TokenInfo, TokensHandler, UpdateToken};
 pub use api::users::{ChangePassword, CreateUser, ListUsers, UpdateUser, User, UsersHandler};
 pub use auth::{Credentials, DEFAULT_TICKET_RENEW_AFTER};

@@ -10,6 +10,7 @@ pub mod access_log;
 pub mod api;
 pub mod auth;
 pub mod cli;
+pub mod directory;
 pub mod faults;
 pub mod inventory;
 pub mod model;

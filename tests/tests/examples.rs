@@ -1,7 +1,7 @@
 //! The shipped examples work as written.
 //!
 //! * Every snippet under `examples/{provider,resources,data-sources,functions,
-//!   ephemeral-resources}/*/` and every example folder passes `terraform
+//!   ephemeral-resources,actions}/*/` and every example folder passes `terraform
 //!   validate` (Terraform 1.15, so functions and ephemeral resources are
 //!   understood). Snippets are fragments: a `required_providers` header is
 //!   added when they have none.
@@ -97,6 +97,12 @@ fn function_and_ephemeral_snippets_validate() {
     let mut dirs = example_dirs("functions");
     dirs.extend(example_dirs("ephemeral-resources"));
     assert_all_validate(&target, &dirs);
+}
+
+#[test]
+fn action_snippets_validate() {
+    let target = Target::start();
+    assert_all_validate(&target, &example_dirs("actions"));
 }
 
 #[test]

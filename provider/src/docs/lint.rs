@@ -43,6 +43,14 @@ pub fn missing_descriptions(provider: &dyn Provider) -> Vec<String> {
             &mut missing,
         );
     }
+    for action in provider.actions() {
+        check_block(
+            &format!("action {}", action.type_name()),
+            &action.schema().block,
+            true,
+            &mut missing,
+        );
+    }
     for list in provider.list_resources() {
         // The config block of a list resource has no page-level description of its own.
         check_block(

@@ -4,7 +4,7 @@
 //!
 //! The provider is walked through the generic [`Provider`] trait (provider
 //! schema, resources, data sources, ephemeral resources, functions, list
-//! resources), so a newly registered type gets its page without touching this
+//! resources, actions), so a newly registered type gets its page without touching this
 //! module. Hand-written parts come from the repository:
 //!
 //! * `examples/provider/provider.tf`, `examples/resources/<type>/resource.tf`
@@ -12,6 +12,7 @@
 //!   `import-by-identity.tf`), `examples/data-sources/<type>/data-source.tf`,
 //!   `examples/ephemeral-resources/<type>/ephemeral-resource.tf`,
 //!   `examples/list-resources/<type>/list-resource.tf`,
+//!   `examples/actions/<type>/action.tf`,
 //!   `examples/functions/<name>/function.tf`;
 //! * `templates/index.md.tmpl` (the provider page) and optional per-page
 //!   overrides `templates/<kind>/<name>.md.tmpl`, with tfplugindocs-style
@@ -124,6 +125,10 @@ pub fn generate(provider: &dyn Provider, root: &Path) -> Result<Docs, DocsError>
     }
     for list in provider.list_resources() {
         let (file, text) = pages::list_resource_page(&repo, &name, list.as_ref())?;
+        files.insert(file, text);
+    }
+    for action in provider.actions() {
+        let (file, text) = pages::action_page(&repo, &name, action.as_ref())?;
         files.insert(file, text);
     }
     for function in provider.functions() {

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use tfplugin::provider::{DataSource, EphemeralResource, Function, ListResource, Resource};
+use tfplugin::provider::{Action, DataSource, EphemeralResource, Function, ListResource, Resource};
 use tfplugin::schema::{IdentitySchema, Schema};
 
 use super::DocsError;
@@ -84,6 +84,15 @@ const LIST: Kind = Kind {
     example: "list-resource.tfquery.hcl",
     requirement: Some(
         "-> List resources are used by `terraform query` and need Terraform 1.14 or later.",
+    ),
+};
+
+const ACTION: Kind = Kind {
+    title: "Action",
+    dir: "actions",
+    example: "action.tf",
+    requirement: Some(
+        "-> Actions need Terraform 1.14 or later. Invoke one with `terraform apply -invoke=action.TYPE.NAME`, or run it from a resource's `lifecycle { action_trigger { ... } }`.",
     ),
 };
 
@@ -173,6 +182,22 @@ pub(crate) fn list_resource_page(
     list: &dyn ListResource,
 ) -> Result<(String, String), DocsError> {
     schema_page(repo, provider, LIST, list.type_name(), &list.schema(), "")
+}
+
+/// `docs/actions/<name>.md`.
+pub(crate) fn action_page(
+    repo: &Repo,
+    provider: &str,
+    action: &dyn Action,
+) -> Result<(String, String), DocsError> {
+    schema_page(
+        repo,
+        provider,
+        ACTION,
+        action.type_name(),
+        &action.schema(),
+        "",
+    )
 }
 
 fn schema_page(

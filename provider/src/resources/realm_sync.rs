@@ -45,59 +45,32 @@ impl Resource for RealmSyncResource {
 The sync runs when this resource is created, and again whenever `triggers` or any option changes (the resource is replaced; each creation is one sync). \
 PVE runs the sync as a background task; `task_id` is its UPID, to follow in the task log. \
 Destroying the resource does nothing on the server: synced users and groups stay. Unset options fall back to the realm's `sync_defaults_*`. \
-Not importable: it records a sync this configuration ran."
+Not importable: it records a sync this configuration ran. \
+Which to choose: on Terraform 1.14 or later prefer the `pve_realm_sync` action, which waits for the sync, streams its task log and fails when the sync fails \
+(this resource only starts the task); keep this resource for Terraform (or OpenTofu) versions without actions."
                 .into(),
             attributes: vec![
                 Attribute::required("realm", Type::String)
                     .description("The LDAP or AD realm to sync, e.g. `pve_realm_ldap.corp.realm` (the reference also orders the sync after the realm).")
                     .requires_replace(),
-                Attribute::optional("scope", Type::String)
-                    .description("What to sync: `users`, `groups` or `both`. Required unless the realm sets `sync_defaults_scope`.")
-                    .requires_replace(),
-                Attribute::optional("remove_vanished", Type::Set(Box::new(Type::String)))
-                    .description("What to remove for entries that vanished from the directory: a set of `acl`, `properties`, `entry`; empty means nothing. Unset: the realm's default (PVE's: nothing).")
-                    .requires_replace(),
-                Attribute::optional("enable_new", Type::Bool)
-                    .description("Enable newly synced users. Unset: the realm's default (PVE's: true).")
-                    .requires_replace(),
-                Attribute::optional("dry_run", Type::Bool)
-                    .description("Only report what would change (in the task log); change nothing. Default false.")
-                    .requires_replace(),
+            ]
+            .into_iter()
+            .chain(sync_option_attributes().into_iter().map(Attribute::requires_replace))
+            .chain([
                 Attribute::optional("triggers", Type::Map(Box::new(Type::String)))
                     .description("Arbitrary values; any change runs the sync again, e.g. `{ schedule = \"2025-w14\" }` or the realm's `filter`.")
                     .requires_replace(),
                 Attribute::computed("task_id", Type::String)
                     .description("The UPID of the sync task PVE started.")
                     .use_state_for_unknown(),
-            ],
+            ])
+            .collect(),
             ..Block::default()
         })
     }
 
     async fn validate(&self, config: &Value) -> Diagnostics {
-        let mut diagnostics = Diagnostics::new();
-        convert::check_known_string(config, "realm", &mut diagnostics, check_realm_id);
-        convert::check_known_string(config, "scope", &mut diagnostics, |scope| {
-            if SCOPES.contains(&scope) {
-                Ok(())
-            } else {
-                Err(format!(
-                    "`{scope}` is not a scope: use `users`, `groups` or `both`."
-                ))
-            }
-        });
-        if let Some(items) = config.get("remove_vanished").elements()
-            && let Some(bad) = items
-                .iter()
-                .filter_map(Value::as_str)
-                .find(|item| !REMOVE_VANISHED.contains(item))
-        {
-            diagnostics.push(convert::invalid(
-                "remove_vanished",
-                format!("`{bad}` is not one of `acl`, `properties`, `entry`. Use an empty set to remove nothing."),
-            ));
-        }
-        diagnostics
+        check_sync_options(config)
     }
 
     async fn create(&self, planned: &Value, _config: &Value) -> Result<ResourceState, Diagnostics> {
@@ -111,19 +84,7 @@ Not importable: it records a sync this configuration ran."
         let task = connection
             .write(|client| async move { client.domains().sync(&id, &request).await })
             .await
-            .map_err(|error| {
-                let mut diagnostics = connection.diagnose(&format!("sync realm '{realm}'"), &error);
-                if error.to_string().contains("scope") {
-                    diagnostics.push(
-                        Diagnostic::error(
-                            "Sync scope needed",
-                            "Set `scope` here, or `sync_defaults_scope` on the realm.",
-                        )
-                        .at_attribute("scope"),
-                    );
-                }
-                diagnostics
-            })?;
+            .map_err(|error| sync_failed(&connection, &realm, &error))?;
         Ok(SyncModel {
             task_id: Some(task),
             ..model
@@ -178,6 +139,82 @@ Not importable: it records a sync this configuration ran."
     ) -> Result<Option<MovedState>, Diagnostics> {
         crate::resources::moved::from_bpg(request, "pve_realm_sync", &BPG_TYPES, from_bpg)
     }
+}
+
+/// The sync options shared with the `pve_realm_sync` action (plan rules
+/// are the resource's to add).
+pub(crate) fn sync_option_attributes() -> Vec<Attribute> {
+    vec![
+        Attribute::optional("scope", Type::String)
+            .description("What to sync: `users`, `groups` or `both`. Required unless the realm sets `sync_defaults_scope`."),
+        Attribute::optional("remove_vanished", Type::Set(Box::new(Type::String)))
+            .description("What to remove for entries that vanished from the directory: a set of `acl`, `properties`, `entry`; empty means nothing. Unset: the realm's default (PVE's: nothing)."),
+        Attribute::optional("enable_new", Type::Bool)
+            .description("Enable newly synced users. Unset: the realm's default (PVE's: true)."),
+        Attribute::optional("dry_run", Type::Bool)
+            .description("Only report what would change (in the task log); change nothing. Default false."),
+    ]
+}
+
+/// Static checks of `realm` and the sync options (values may be unknown).
+pub(crate) fn check_sync_options(config: &Value) -> Diagnostics {
+    let mut diagnostics = Diagnostics::new();
+    convert::check_known_string(config, "realm", &mut diagnostics, check_realm_id);
+    convert::check_known_string(config, "scope", &mut diagnostics, |scope| {
+        if SCOPES.contains(&scope) {
+            Ok(())
+        } else {
+            Err(format!(
+                "`{scope}` is not a scope: use `users`, `groups` or `both`."
+            ))
+        }
+    });
+    if let Some(items) = config.get("remove_vanished").elements()
+        && let Some(bad) = items
+            .iter()
+            .filter_map(Value::as_str)
+            .find(|item| !REMOVE_VANISHED.contains(item))
+    {
+        diagnostics.push(convert::invalid(
+            "remove_vanished",
+            format!("`{bad}` is not one of `acl`, `properties`, `entry`. Use an empty set to remove nothing."),
+        ));
+    }
+    diagnostics
+}
+
+/// The sync request for a configuration holding the sync options.
+pub(crate) fn sync_request(config: &Value) -> Result<SyncDomain, Diagnostics> {
+    let model = SyncModel {
+        realm: String::new(),
+        scope: convert::string(config, "scope")?,
+        remove_vanished: convert::strings(config, "remove_vanished")?,
+        enable_new: convert::bool(config, "enable_new")?,
+        dry_run: convert::bool(config, "dry_run")?,
+        triggers: None,
+        task_id: None,
+    };
+    Ok(model.request())
+}
+
+/// The diagnostics of a refused sync request, with the scope hint PVE's
+/// "scope: Not passed as parameter…" calls for.
+pub(crate) fn sync_failed(
+    connection: &crate::connection::Connection,
+    realm: &RealmId,
+    error: &proxmox_client::Error,
+) -> Diagnostics {
+    let mut diagnostics = connection.diagnose(&format!("sync realm '{realm}'"), error);
+    if error.to_string().contains("scope") {
+        diagnostics.push(
+            Diagnostic::error(
+                "Sync scope needed",
+                "Set `scope` here, or `sync_defaults_scope` on the realm.",
+            )
+            .at_attribute("scope"),
+        );
+    }
+    diagnostics
 }
 
 /// The state of one `pve_realm_sync`.

@@ -111,6 +111,10 @@ pub trait Provider: Send + Sync + 'static {
     fn list_resources(&self) -> Vec<Arc<dyn ListResource>> {
         Vec::new()
     }
+    /// Terraform ≥ 1.14 `action` blocks. Older clients never ask for them.
+    fn actions(&self) -> Vec<Arc<dyn Action>> {
+        Vec::new()
+    }
 }
 
 #[async_trait]
@@ -265,4 +269,67 @@ pub trait ListResource: Send + Sync + 'static {
         include_state: bool,
         limit: i64,
     ) -> Result<Vec<ListResult>, Diagnostics>;
+}
+
+/// What a running action can tell Terraform, and learn from it: progress
+/// lines (shown as `Action action.TYPE.NAME (…): message`) and whether
+/// Terraform asked the provider to stop (StopProvider, e.g. on Ctrl-C) or
+/// hung up. The server also drops the invocation when that happens, so
+/// checking is only needed to stop cleanly between steps.
+#[derive(Clone, Debug)]
+pub struct ActionContext {
+    progress: tokio::sync::mpsc::UnboundedSender<String>,
+    stop: tokio::sync::watch::Receiver<bool>,
+}
+
+impl ActionContext {
+    pub(crate) fn new(
+        progress: tokio::sync::mpsc::UnboundedSender<String>,
+        stop: tokio::sync::watch::Receiver<bool>,
+    ) -> Self {
+        Self { progress, stop }
+    }
+
+    /// Sends one progress line to Terraform now. Never carry secrets here:
+    /// Terraform prints it and may store it (HCP Terraform run logs).
+    pub fn progress(&self, message: impl Into<String>) {
+        // A closed stream means Terraform went away; the invocation is
+        // being dropped anyway, so a lost line is of no consequence.
+        let _ = self.progress.send(message.into());
+    }
+
+    /// Terraform asked the provider to stop.
+    pub fn is_stopped(&self) -> bool {
+        *self.stop.borrow()
+    }
+
+    /// Resolves when Terraform asks the provider to stop.
+    pub async fn stopped(&self) {
+        let mut stop = self.stop.clone();
+        // An error means the server is gone: treat it as a stop.
+        let _ = stop.wait_for(|stopped| *stopped).await;
+    }
+}
+
+/// Terraform ≥ 1.14: an `action` block, run by `terraform apply
+/// -invoke=action.TYPE.NAME` or from a resource's `lifecycle.action_trigger`.
+/// It has a configuration but no state; the schema holds only required and
+/// optional attributes (Terraform rejects computed ones in actions).
+#[async_trait]
+pub trait Action: Send + Sync + 'static {
+    /// Full type name, e.g. "pve_realm_sync".
+    fn type_name(&self) -> &str;
+    fn schema(&self) -> Schema;
+    /// Static checks of the configuration (values may be unknown).
+    async fn validate(&self, _config: &Value) -> Diagnostics {
+        Diagnostics::default()
+    }
+    /// Checks at plan time, when the provider is configured; values may
+    /// still be unknown. Errors stop the plan before anything runs.
+    async fn plan(&self, _config: &Value, _client: &ClientInfo) -> Diagnostics {
+        Diagnostics::default()
+    }
+    /// Runs the action with a wholly known configuration. The returned
+    /// diagnostics complete the invocation: any error fails it.
+    async fn invoke(&self, config: &Value, context: &ActionContext) -> Diagnostics;
 }

@@ -6,6 +6,7 @@ pub mod domains;
 pub mod groups;
 pub mod pools;
 pub mod roles;
+pub mod tasks;
 pub mod tokens;
 pub mod users;
 

@@ -11,6 +11,7 @@ use super::error::{ApiError, ok};
 use crate::model::ids::split_list;
 use std::collections::BTreeMap;
 
+use crate::model::Realm;
 use crate::model::domains::normalize_sync_options;
 use crate::server::state::{SharedState, now};
 
@@ -160,25 +161,29 @@ async fn delete(State(state): State<SharedState>, call: Call) -> ApiResult {
 
 async fn sync(State(state): State<SharedState>, call: Call) -> ApiResult {
     let name = call.required("realm");
-    let kind = state
+    let realm = state
         .read()
         .domains
         .get(&name)
-        .map(|r| r.kind.clone())
+        .cloned()
         .ok_or_else(|| ApiError::internal(format!("domain '{name}' does not exist")))?;
+    let kind = &realm.kind;
     if kind != "ldap" && kind != "ad" {
         return Err(ApiError::internal(format!(
             "Cannot sync realm type '{kind}'! Only LDAP/AD realms can be synced."
         )));
     }
-    // A task id in PVE's UPID format; the simulated sync has nothing to fetch.
-    let pid = std::process::id();
-    let start = now();
-    let upid = format!(
-        "UPID:pve:{pid:08X}:{:08X}:{start:08X}:auth-realm-sync:{name}:{}:",
-        start & 0xFFFF_FFFF,
-        call.authid()
-    );
+    let params = super::realm_sync::SyncParams {
+        scope: call.params.str("scope"),
+        remove_vanished: call.params.str("remove-vanished"),
+        enable_new: call.params.bool("enable-new"),
+        dry_run: call.params.bool("dry-run").unwrap_or(false),
+    };
+    let defaults = realm
+        .options
+        .get("sync-defaults-options")
+        .map(String::as_str);
+    let upid = super::realm_sync::start(&state, &name, defaults, &params, call.authid())?;
     Ok(ok(json!(upid)))
 }
 

@@ -13,10 +13,12 @@ pub mod nodes;
 pub mod params;
 pub mod perm;
 pub mod pools;
+pub mod realm_sync;
 pub mod resources;
 pub mod roles;
 pub mod schema;
 pub mod storage;
+pub mod tasks;
 pub mod ticket;
 pub mod tokens;
 pub mod users;
@@ -190,6 +192,7 @@ pub fn router(state: SharedState) -> Router<SharedState> {
         .merge(resources::router())
         .merge(nodes::router())
         .merge(storage::router())
+        .merge(tasks::router())
         .fallback(unknown)
         .method_not_allowed_fallback(unknown)
         .layer(middleware::from_fn_with_state(

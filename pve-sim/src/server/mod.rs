@@ -37,6 +37,7 @@ pub fn app(state: SharedState) -> Router {
     let inner: Router = Router::new()
         .nest("/api2/json", crate::api::router(state.clone()))
         .merge(admin::router())
+        .merge(crate::directory::router())
         .with_state(state);
     Router::new().fallback_service(inner.map_request(normalize_uri))
 }

@@ -46,6 +46,10 @@ pub struct AppState {
     /// The server certificate's fingerprint, GET /nodes' `ssl_fingerprint`
     /// (set once TLS is up).
     pub node_fingerprint: std::sync::OnceLock<String>,
+    /// Worker tasks (realm sync) and their logs.
+    pub tasks: crate::api::tasks::TaskRegistry,
+    /// The directory servers behind LDAP/AD realms.
+    pub directories: crate::directory::Directories,
 }
 
 impl std::fmt::Debug for AppState {
@@ -96,6 +100,8 @@ impl AppState {
             open_sim_admin: false,
             inventory: Arc::new(crate::inventory::Inventory::demo()),
             node_fingerprint: std::sync::OnceLock::new(),
+            tasks: Default::default(),
+            directories: Default::default(),
         }
     }
 

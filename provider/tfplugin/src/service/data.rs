@@ -73,6 +73,13 @@ impl ProviderService {
                 .keys()
                 .map(|n| pb::get_metadata::FunctionMetadata { name: n.clone() })
                 .collect(),
+            actions: r
+                .actions
+                .keys()
+                .map(|n| pb::get_metadata::ActionMetadata {
+                    type_name: n.clone(),
+                })
+                .collect(),
             ..Default::default()
         }))
     }
@@ -105,6 +112,16 @@ impl ProviderService {
                 .functions
                 .iter()
                 .map(|(n, (_, signature))| (n.clone(), convert::function(signature)))
+                .collect(),
+            action_schemas: r
+                .actions
+                .iter()
+                .map(|(n, e)| {
+                    let schema = pb::ActionSchema {
+                        schema: Some(convert::schema(&e.schema)),
+                    };
+                    (n.clone(), schema)
+                })
                 .collect(),
             server_capabilities: Some(server_capabilities()),
             ..Default::default()

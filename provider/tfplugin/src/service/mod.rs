@@ -2,6 +2,7 @@
 //! types, one shared wrapper every RPC runs through, and the RPC bodies
 //! (split by area into the submodules).
 
+mod action;
 mod data;
 mod resource;
 mod rpcs;
@@ -20,8 +21,8 @@ use crate::convert;
 use crate::diag::{Diagnostics, Severity};
 use crate::proto::tfplugin6 as pb;
 use crate::provider::{
-    ClientInfo, DataSource, EphemeralResource, Function, FunctionSignature, ListResource, Provider,
-    Resource,
+    Action, ClientInfo, DataSource, EphemeralResource, Function, FunctionSignature, ListResource,
+    Provider, Resource,
 };
 use crate::schema::{IdentitySchema, Schema};
 use crate::value::{Type, Value};
@@ -53,6 +54,7 @@ pub(crate) struct Registry {
     pub ephemerals: BTreeMap<String, Entry<dyn EphemeralResource>>,
     pub lists: BTreeMap<String, Entry<dyn ListResource>>,
     pub functions: BTreeMap<String, (Arc<dyn Function>, FunctionSignature)>,
+    pub actions: BTreeMap<String, Entry<dyn Action>>,
 }
 
 impl std::fmt::Debug for Registry {
@@ -67,6 +69,7 @@ impl std::fmt::Debug for Registry {
             .field("ephemerals", &self.ephemerals.keys().collect::<Vec<_>>())
             .field("lists", &self.lists.keys().collect::<Vec<_>>())
             .field("functions", &self.functions.keys().collect::<Vec<_>>())
+            .field("actions", &self.actions.keys().collect::<Vec<_>>())
             .finish()
     }
 }
@@ -96,6 +99,7 @@ impl Registry {
             ephemerals: BTreeMap::new(),
             lists: BTreeMap::new(),
             functions: BTreeMap::new(),
+            actions: BTreeMap::new(),
         };
         for resource in provider.resources() {
             let schema = resource.schema();
@@ -158,6 +162,16 @@ impl Registry {
                 &name,
                 (function, signature),
             )?;
+        }
+        for item in provider.actions() {
+            let name = item.type_name().to_owned();
+            let schema = item.schema();
+            let entry = Entry {
+                ty: schema.value_type(),
+                schema,
+                item,
+            };
+            insert_unique(&mut registry.actions, "action", &name, entry)?;
         }
         Ok(registry)
     }
@@ -305,6 +319,8 @@ pub(crate) struct ProviderService {
     registry: Arc<Registry>,
     /// From ConfigureProvider; handed to plan modifiers.
     terraform_version: Mutex<String>,
+    /// Set once by StopProvider; running actions watch it.
+    stop: tokio::sync::watch::Sender<bool>,
 }
 
 impl ProviderService {
@@ -312,23 +328,21 @@ impl ProviderService {
         Self {
             registry,
             terraform_version: Mutex::new(String::new()),
+            stop: tokio::sync::watch::channel(false).0,
         }
     }
 
-    /// The shared wrapper: runs an RPC body, turns failures (and panics) into
-    /// error diagnostics on the response, and logs the call without values.
+    /// The shared wrapper, see [`run`].
     pub(crate) async fn run<R, F>(&self, rpc: &'static str, type_name: &str, body: F) -> R
     where
         R: WithDiagnostics,
         F: Future<Output = Outcome<R>>,
     {
-        self.run_or(rpc, type_name, R::default(), body).await
+        run(rpc, type_name, body).await
     }
 
-    /// [`ProviderService::run`] with the response to send when the body
-    /// fails or panics. For ApplyResourceChange and ReadResource that must
-    /// carry a state: a reply without one reads as "the object is gone", and
-    /// Terraform would forget an object that exists.
+    /// The shared wrapper with the response to send when the body fails or
+    /// panics, see [`run_or`].
     pub(crate) async fn run_or<R, F>(
         &self,
         rpc: &'static str,
@@ -340,51 +354,75 @@ impl ProviderService {
         R: WithDiagnostics,
         F: Future<Output = Outcome<R>>,
     {
-        let started = Instant::now();
-        tracing::debug!(rpc, type_name, "received request");
-        let (mut response, diagnostics) = match AssertUnwindSafe(body).catch_unwind().await {
-            Ok(Ok(reply)) => (reply.response, reply.diagnostics),
-            Ok(Err(diagnostics)) => (fallback, diagnostics),
-            Err(_) => (
-                fallback,
-                Diagnostics::error(
-                    "Provider internal error",
-                    format!(
-                        "The provider crashed while handling {rpc} for {type_name:?}. This is a bug in the \
+        run_or(rpc, type_name, fallback, body).await
+    }
+}
+
+/// The shared wrapper: runs an RPC body, turns failures (and panics) into
+/// error diagnostics on the response, and logs the call without values.
+pub(crate) async fn run<R, F>(rpc: &'static str, type_name: &str, body: F) -> R
+where
+    R: WithDiagnostics,
+    F: Future<Output = Outcome<R>>,
+{
+    run_or(rpc, type_name, R::default(), body).await
+}
+
+/// [`run`] with the response to send when the body fails or panics. For
+/// ApplyResourceChange and ReadResource that must carry a state: a reply
+/// without one reads as "the object is gone", and Terraform would forget an
+/// object that exists.
+pub(crate) async fn run_or<R, F>(rpc: &'static str, type_name: &str, fallback: R, body: F) -> R
+where
+    R: WithDiagnostics,
+    F: Future<Output = Outcome<R>>,
+{
+    let started = Instant::now();
+    tracing::debug!(rpc, type_name, "received request");
+    let (mut response, diagnostics) = match AssertUnwindSafe(body).catch_unwind().await {
+        Ok(Ok(reply)) => (reply.response, reply.diagnostics),
+        Ok(Err(diagnostics)) => (fallback, diagnostics),
+        Err(_) => (
+            fallback,
+            Diagnostics::error(
+                "Provider internal error",
+                format!(
+                    "The provider crashed while handling {rpc} for {type_name:?}. This is a bug in the \
                          provider; please report it with the steps that led here."
-                    ),
                 ),
             ),
-        };
-        let errors = diagnostics
-            .iter()
-            .filter(|d| d.severity == Severity::Error)
-            .count();
-        let warnings = diagnostics.len() - errors;
-        let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        if errors > 0 {
-            tracing::warn!(
-                rpc,
-                type_name,
-                elapsed_ms,
-                errors,
-                warnings,
-                "request failed"
-            );
-        } else {
-            tracing::debug!(
-                rpc,
-                type_name,
-                elapsed_ms,
-                errors,
-                warnings,
-                "served request"
-            );
-        }
-        response.add_diagnostics(diagnostics);
-        response
+        ),
+    };
+    let errors = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    let warnings = diagnostics.len() - errors;
+    let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    if errors > 0 {
+        tracing::warn!(
+            rpc,
+            type_name,
+            elapsed_ms,
+            errors,
+            warnings,
+            "request failed"
+        );
+    } else {
+        tracing::debug!(
+            rpc,
+            type_name,
+            elapsed_ms,
+            errors,
+            warnings,
+            "served request"
+        );
     }
+    response.add_diagnostics(diagnostics);
+    response
+}
 
+impl ProviderService {
     fn client_info(&self, capabilities: Option<&pb::ClientCapabilities>) -> ClientInfo {
         let version = self
             .terraform_version

@@ -4,6 +4,7 @@
 use futures::stream;
 use tonic::{Request, Response, Status, Streaming};
 
+use super::action::InvokeEvents;
 use super::unsupported::unsupported;
 use super::{Outcome, ProviderService};
 use crate::proto::tfplugin6 as pb;
@@ -396,33 +397,31 @@ impl ProviderRpc for ProviderService {
         &self,
         request: Request<pb::plan_action::Request>,
     ) -> Reply<pb::plan_action::Response> {
-        let name = request.into_inner().action_type;
-        let body = fails(unsupported("actions", &name));
-        Ok(Response::new(self.run("PlanAction", &name, body).await))
+        let req = request.into_inner();
+        let name = req.action_type.clone();
+        Ok(Response::new(
+            self.run("PlanAction", &name, self.plan_action(req)).await,
+        ))
     }
 
-    type InvokeActionStream = Events<pb::invoke_action::Event>;
+    type InvokeActionStream = InvokeEvents;
 
     async fn invoke_action(
         &self,
         request: Request<pb::invoke_action::Request>,
     ) -> Reply<Self::InvokeActionStream> {
-        let name = request.into_inner().action_type;
-        let body = fails(unsupported("actions", &name));
-        let completed = self.run("InvokeAction", &name, body).await;
-        Ok(Response::new(events(vec![pb::invoke_action::Event {
-            r#type: Some(pb::invoke_action::event::Type::Completed(completed)),
-        }])))
+        Ok(Response::new(self.invoke_action(request.into_inner())))
     }
 
     async fn validate_action_config(
         &self,
         request: Request<pb::validate_action_config::Request>,
     ) -> Reply<pb::validate_action_config::Response> {
-        let name = request.into_inner().type_name;
-        let body = fails(unsupported("actions", &name));
+        let req = request.into_inner();
+        let name = req.type_name.clone();
         Ok(Response::new(
-            self.run("ValidateActionConfig", &name, body).await,
+            self.run("ValidateActionConfig", &name, self.validate_action(req))
+                .await,
         ))
     }
 
@@ -430,9 +429,10 @@ impl ProviderRpc for ProviderService {
         &self,
         _: Request<pb::stop_provider::Request>,
     ) -> Reply<pb::stop_provider::Response> {
-        // Every call here runs to completion within Terraform's own timeouts;
-        // there is no long-running work to abandon.
+        // Only action invocations are long-running; they are interrupted.
+        // Every other call runs to completion within Terraform's timeouts.
         tracing::debug!(rpc = "StopProvider", "received request");
+        self.stop();
         Ok(Response::new(pb::stop_provider::Response {
             error: String::new(),
         }))

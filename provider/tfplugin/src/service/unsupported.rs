@@ -1,5 +1,5 @@
-//! Features of protocol 6.10 this provider does not offer: state stores,
-//! actions and config generation. Each answers with a clear error.
+//! Features of protocol 6.10 this provider does not offer: state stores
+//! and config generation. Each answers with a clear error.
 
 use crate::diag::Diagnostics;
 

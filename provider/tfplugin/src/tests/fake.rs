@@ -6,8 +6,8 @@ use async_trait::async_trait;
 
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::provider::{
-    ClientInfo, DataSource, Function, FunctionError, FunctionParameter, FunctionSignature,
-    ImportRequest, PlanContext, Provider, Resource, ResourceState,
+    Action, ActionContext, ClientInfo, DataSource, Function, FunctionError, FunctionParameter,
+    FunctionSignature, ImportRequest, PlanContext, Provider, Resource, ResourceState,
 };
 use crate::schema::{Attribute, Block, IdentityAttribute, IdentitySchema, Schema};
 use crate::value::{Type, Value};
@@ -51,6 +51,10 @@ impl Provider for FakeProvider {
 
     fn functions(&self) -> Vec<Arc<dyn Function>> {
         vec![Arc::new(Upper)]
+    }
+
+    fn actions(&self) -> Vec<Arc<dyn Action>> {
+        vec![Arc::new(Countdown)]
     }
 }
 
@@ -295,5 +299,59 @@ impl Function for Upper {
                 argument: Some(0),
             }),
         }
+    }
+}
+
+/// `fake_countdown`: reports one progress line per step, then fails if
+/// asked to, or waits for StopProvider when `hang` is set.
+pub(crate) struct Countdown;
+
+#[async_trait]
+impl Action for Countdown {
+    fn type_name(&self) -> &str {
+        "fake_countdown"
+    }
+
+    fn schema(&self) -> Schema {
+        Schema::new(Block {
+            attributes: vec![
+                Attribute::required("steps", Type::Number),
+                Attribute::optional("fail", Type::Bool),
+                Attribute::optional("hang", Type::Bool),
+            ],
+            ..Block::default()
+        })
+    }
+
+    async fn validate(&self, config: &Value) -> Diagnostics {
+        match config.get("steps").as_i64() {
+            Some(n) if n < 0 => Diagnostic::error("Invalid steps", "steps must not be negative")
+                .at_attribute("steps")
+                .into(),
+            _ => Diagnostics::new(),
+        }
+    }
+
+    async fn plan(&self, config: &Value, _client: &ClientInfo) -> Diagnostics {
+        if config.get("steps").is_unknown() {
+            Diagnostic::warning("Steps unknown", "steps is only known after apply").into()
+        } else {
+            Diagnostics::new()
+        }
+    }
+
+    async fn invoke(&self, config: &Value, context: &ActionContext) -> Diagnostics {
+        let steps = config.get("steps").as_i64().unwrap_or(0);
+        for step in 1..=steps {
+            context.progress(format!("step {step} of {steps}"));
+        }
+        if config.get("hang").as_bool() == Some(true) {
+            context.progress("waiting");
+            std::future::pending::<()>().await;
+        }
+        if config.get("fail").as_bool() == Some(true) {
+            return Diagnostics::error("Countdown failed", "asked to fail");
+        }
+        Diagnostic::warning("Countdown done", format!("{steps} steps")).into()
     }
 }

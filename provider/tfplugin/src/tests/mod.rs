@@ -1,6 +1,7 @@
 //! End-to-end tests of the server through its real gRPC surface: a fake
 //! provider behind mutual TLS on a unix socket, driven by a tonic client.
 
+mod actions;
 mod fake;
 mod rpcs;
 

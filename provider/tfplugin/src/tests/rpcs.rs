@@ -657,17 +657,20 @@ async fn validation_reports_attribute_paths_and_write_only_support() {
 async fn unsupported_rpcs_answer_with_a_clear_diagnostic() {
     let h = Harness::start().await;
     let mut client = h.client().await;
-    let action = client
-        .plan_action(pb::plan_action::Request {
-            action_type: "fake_reboot".into(),
+    let generated = client
+        .generate_resource_config(pb::generate_resource_config::Request {
+            type_name: "fake_thing".into(),
             ..Default::default()
         })
         .await
-        .expect("plan action")
+        .expect("generate config")
         .into_inner();
-    assert_eq!(action.diagnostics.len(), 1);
-    assert_eq!(action.diagnostics[0].summary, "actions not supported");
-    assert!(action.diagnostics[0].detail.contains("fake_reboot"));
+    assert_eq!(generated.diagnostics.len(), 1);
+    assert_eq!(
+        generated.diagnostics[0].summary,
+        "configuration generation not supported"
+    );
+    assert!(generated.diagnostics[0].detail.contains("fake_thing"));
 
     let states = client
         .get_states(pb::get_states::Request {
