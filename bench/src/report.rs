@@ -122,11 +122,7 @@ fn max_of(samples: &[StartupSample], pick: fn(&StartupSample) -> Duration) -> Du
 }
 
 /// Ours and the Go peer's medians side by side, with the ratio.
-fn startup_table(
-    out: &mut String,
-    ours: &[StartupSample],
-    peer: Result<&[StartupSample], &str>,
-) {
+fn startup_table(out: &mut String, ours: &[StartupSample], peer: Result<&[StartupSample], &str>) {
     let _ = writeln!(
         out,
         "\n## Provider start-up (median of {} runs{})\n",
@@ -141,8 +137,12 @@ fn startup_table(
     let ours_m = medians(ours);
     let picks: [(&str, fn(&StartupSample) -> Duration); 3] = [
         ("Spawn → handshake line on stdout", |s| s.handshake),
-        ("mTLS connect + first `GetProviderSchema`", |s| s.first_schema),
-        ("`GetProviderSchema` on an open connection", |s| s.warm_schema),
+        ("mTLS connect + first `GetProviderSchema`", |s| {
+            s.first_schema
+        }),
+        ("`GetProviderSchema` on an open connection", |s| {
+            s.warm_schema
+        }),
     ];
     match peer {
         Ok(peer) => {
