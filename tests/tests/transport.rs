@@ -19,10 +19,12 @@ resource "pve_role" "r" {
 data "pve_version" "v" {}
 "#;
 
-/// The `network=… address=…` pair go-plugin's client logs at debug level
-/// when it reads the plugin's handshake.
+/// The `network=… address=…` pair of the provider's "plugin server started"
+/// log line (the address it announced in the handshake; Terraform relays
+/// provider logs in its debug log). The apply succeeding shows Terraform
+/// connected there.
 fn announced_address(log: &str) -> Option<(String, String)> {
-    let line = log.lines().find(|l| l.contains("plugin address:"))?;
+    let line = log.lines().find(|l| l.contains("plugin server started"))?;
     let field = |name: &str| {
         line.split_whitespace()
             .find_map(|word| word.strip_prefix(name))
