@@ -273,33 +273,61 @@ fn validate_config(config: &Value) -> Diagnostics {
             .map_err(|error| format!("{error}. Use a value like `{USER_EXAMPLE}`."))
             .and_then(|()| convert::no_list_separator(text))
     });
+    if config.get("comment").as_str() == Some("") {
+        diagnostics.push(empty_means_unset("comment"));
+    }
     check_known_string(config, "comment", &mut diagnostics, |text| {
-        convert::user_cfg_comment(text).and_then(|()| max_length(2048)(text))
+        if text.is_empty() {
+            Ok(())
+        } else {
+            convert::user_cfg_comment(text).and_then(|()| max_length(2048)(text))
+        }
     });
     for (name, max) in [("email", 254), ("first_name", 1024), ("last_name", 1024)] {
+        if config.get(name).as_str() == Some("") {
+            diagnostics.push(empty_means_unset(name));
+        }
         check_known_string(config, name, &mut diagnostics, |text| {
             if text.is_empty() {
-                Err(format!(
-                    "PVE does not store an empty {name}; leave `{name}` unset instead of \"\"."
-                ))
+                Ok(())
             } else {
                 max_length(max)(text)
             }
         });
     }
     check_known_string(config, "email", &mut diagnostics, |text| {
-        if is_email(text) {
+        if text.is_empty() || is_email(text) {
             Ok(())
         } else {
             Err("PVE accepts only a plain address like `ops@example.com` here.".into())
         }
     });
+    if config
+        .get("expiration_date")
+        .as_str()
+        .is_some_and(model::is_epoch)
+    {
+        diagnostics.push(
+            Diagnostic::warning(
+                "expiration_date at the Unix epoch means \"never\"",
+                "bpg/proxmox writes `1970-01-01T00:00:00Z` for \"never expires\"; PVE reads it the same way (0). It is accepted as unset; remove the attribute to silence this warning.",
+            )
+            .at_attribute("expiration_date"),
+        );
+    }
     check_known_string(config, "expiration_date", &mut diagnostics, |text| {
-        convert::rfc3339_to_epoch(text).map(drop)
+        if model::is_epoch(text) {
+            Ok(())
+        } else {
+            convert::rfc3339_to_epoch(text).map(drop)
+        }
     });
+    if config.get("keys").as_str() == Some("") {
+        diagnostics.push(empty_means_unset("keys"));
+    }
     check_known_string(config, "keys", &mut diagnostics, |text| {
         if text.is_empty() {
-            Err("leave `keys` unset instead of \"\".".into())
+            Ok(())
         } else if text.len() > 4096
             || !text
                 .chars()
@@ -338,6 +366,15 @@ fn validate_config(config: &Value) -> Diagnostics {
         }
     }
     diagnostics
+}
+
+/// The warning for a bpg habit: `""` written for "none".
+fn empty_means_unset(name: &str) -> Diagnostic {
+    Diagnostic::warning(
+        format!("Empty {name} means unset"),
+        format!("PVE stores no empty {name}, so `\"\"` (bpg/proxmox's default) is treated as unset and plans no change. Remove `{name}` (or set it to null) to silence this warning."),
+    )
+    .at_attribute(name)
 }
 
 /// PVE's password length rule, counted in characters as PVE does. The
@@ -445,12 +482,24 @@ mod tests {
             at,
             [
                 "user_id",
-                "comment",
+                "comment", // a warning: bpg's "" means unset
                 "email",
-                "expiration_date",
+                "expiration_date", // a warning: bpg's epoch means never
                 "keys",
                 "", // password: named in the summary, no path (see validate_config)
                 "groups"
+            ]
+        );
+        let warnings: Vec<String> = diagnostics
+            .iter()
+            .filter(|d| !d.is_error())
+            .map(|d| d.summary.clone())
+            .collect();
+        assert_eq!(
+            warnings,
+            [
+                "Empty comment means unset",
+                "expiration_date at the Unix epoch means \"never\""
             ]
         );
         assert!(

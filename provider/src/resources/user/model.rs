@@ -46,6 +46,26 @@ impl fmt::Debug for UserModel {
     }
 }
 
+/// bpg/proxmox's "never expires", `1970-01-01T00:00:00Z` (any spelling of
+/// the epoch's second): PVE's `expire = 0`.
+pub(super) fn is_epoch(text: &str) -> bool {
+    text.starts_with("1970-01-01T00:00:00")
+}
+
+/// A text attribute as PVE sees it: `""` (bpg's habit) is none.
+fn sent(text: &Option<String>) -> Option<String> {
+    text.clone().filter(|text| !text.is_empty())
+}
+
+/// What to keep in state for a text PVE reports as `found`: the prior `""`
+/// when PVE has none, so a configured `""` plans no change.
+fn kept(found: &Option<String>, prior: &Option<String>) -> Option<String> {
+    match (found, prior) {
+        (None, Some(prior)) if prior.is_empty() => Some(String::new()),
+        _ => found.clone(),
+    }
+}
+
 impl UserModel {
     pub(super) fn from_value(value: &Value) -> Result<Self, Diagnostics> {
         let groups = if value.get("groups").is_unknown() {
@@ -98,19 +118,21 @@ impl UserModel {
             // `x` marks "has entries in the TFA config", not a configured key.
             Some("x") if prior.keys.is_none() => None,
             Some(keys) => Some(keys.to_string()),
-            None => None,
+            // Keep a configured `""` (bpg's habit): PVE stores no keys either way.
+            None => prior.keys.clone().filter(String::is_empty),
+        };
+        let expiration_date = match prior.expiration_date.as_deref() {
+            Some(text) if found.expire <= 0 && is_epoch(text) => Some(text.to_string()),
+            prior_text => convert::expiration_from_api(found.expire, prior_text),
         };
         UserModel {
             user_id: found.userid.to_string(),
-            comment: found.comment.clone(),
-            email: found.email.clone(),
-            first_name: found.firstname.clone(),
-            last_name: found.lastname.clone(),
+            comment: kept(&found.comment, &prior.comment),
+            email: kept(&found.email, &prior.email),
+            first_name: kept(&found.firstname, &prior.first_name),
+            last_name: kept(&found.lastname, &prior.last_name),
             enabled: found.enable,
-            expiration_date: convert::expiration_from_api(
-                found.expire,
-                prior.expiration_date.as_deref(),
-            ),
+            expiration_date,
             groups: Some(found.groups.iter().map(ToString::to_string).collect()),
             keys,
             password: prior.password.clone(),
@@ -125,6 +147,7 @@ impl UserModel {
     fn expire(&self) -> Result<i64, Diagnostics> {
         match &self.expiration_date {
             None => Ok(0),
+            Some(text) if is_epoch(text) => Ok(0),
             Some(text) => convert::rfc3339_to_epoch(text)
                 .map_err(|detail| Diagnostics::from(convert::invalid("expiration_date", detail))),
         }
@@ -156,11 +179,11 @@ impl UserModel {
                 .or(write_only_password),
             enable: Some(self.enabled),
             expire: (expire > 0).then_some(expire),
-            firstname: self.first_name.clone(),
-            lastname: self.last_name.clone(),
-            email: self.email.clone(),
-            comment: self.comment.clone(),
-            keys: self.keys.clone().map(Secret::new),
+            firstname: sent(&self.first_name),
+            lastname: sent(&self.last_name),
+            email: sent(&self.email),
+            comment: sent(&self.comment),
+            keys: sent(&self.keys).map(Secret::new),
             groups: self.group_ids()?.unwrap_or_default(),
         })
     }
@@ -168,7 +191,7 @@ impl UserModel {
     /// Only what changed from `before`; `""` clears a text field in PVE.
     pub(super) fn update_request(&self, before: &UserModel) -> Result<UpdateUser, Diagnostics> {
         fn changed(after: &Option<String>, before: &Option<String>) -> Option<String> {
-            (after != before).then(|| after.clone().unwrap_or_default())
+            (sent(after) != sent(before)).then(|| after.clone().unwrap_or_default())
         }
         let expire = self.expire()?;
         let groups = match (&self.groups, &before.groups) {
@@ -356,6 +379,38 @@ mod tests {
             read.password_wo_version,
             Some(3),
             "the version survives a refresh"
+        );
+    }
+
+    #[test]
+    fn bpg_habits_empty_text_and_epoch_expiry_mean_unset_without_drift() {
+        let mut model = planned();
+        model.comment = Some(String::new());
+        model.email = Some(String::new());
+        model.keys = Some(String::new());
+        model.expiration_date = Some("1970-01-01T00:00:00Z".into());
+        let request = model.create_request(None).unwrap();
+        assert_eq!(request.comment, None);
+        assert_eq!(request.email, None);
+        assert!(request.keys.is_none());
+        assert_eq!(request.expire, None, "the epoch is never");
+        let found = api_user(
+            serde_json::json!({"userid": "ci@pve", "enable": 1, "expire": 0, "groups": ["ops"]}),
+        );
+        let read = UserModel::from_api(&found, &model);
+        assert_eq!(read.comment.as_deref(), Some(""), "no drift against \"\"");
+        assert_eq!(
+            read.expiration_date.as_deref(),
+            Some("1970-01-01T00:00:00Z")
+        );
+        assert!(model.matches(&found));
+        assert_eq!(read.update_request(&model).unwrap(), UpdateUser::default());
+        let mut unset = model.clone();
+        unset.comment = None;
+        assert_eq!(
+            unset.update_request(&model).unwrap().comment,
+            None,
+            "\"\" to null sends nothing"
         );
     }
 }
