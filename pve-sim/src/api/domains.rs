@@ -11,9 +11,8 @@ use super::error::{ApiError, ok};
 use crate::model::ids::split_list;
 use std::collections::BTreeMap;
 
-use crate::model::Realm;
 use crate::model::domains::normalize_sync_options;
-use crate::server::state::{SharedState, now};
+use crate::server::state::SharedState;
 
 /// Options never returned by GET: the LDAP/AD bind password lives in
 /// `priv/realm/<realm>.pw`, not in the section (an OpenID `client-key` is
