@@ -166,8 +166,8 @@ fn has_storage(pool: &Pool, sid: &str) -> bool {
 
 #[test]
 fn pool_membership_lifecycle() {
-    // pve-sim accepts any guest id and storage id as a member (it has no
-    // guest or storage inventory); a real PVE needs guest 100 and storage `local`.
+    // Guest 100 and storage `local` are in pve-sim's default inventory; a
+    // real PVE needs them too.
     let target = Target::start();
     let workdir = Workdir::new(&target);
     let pool_id = target.unique("members");
@@ -247,4 +247,46 @@ fn terraform_1_0_creates_plans_and_destroys_pools() {
     workdir.assert_plan_empty();
     workdir.destroy();
     assert!(pool(&target, &parent).is_none());
+}
+
+#[test]
+fn membership_of_a_guest_that_does_not_exist_is_refused_and_undone() {
+    let target = Target::start();
+    if target.sim().is_none() {
+        // Guest 999999 might exist on a real host.
+        return;
+    }
+    let pool_id = target.unique("ghosts");
+    let workdir = Workdir::new(&target);
+    workdir.config(&format!(
+        "{HEADER}
+resource \"pve_pool\" \"p\" {{
+  pool_id = \"{pool_id}\"
+}}
+resource \"pve_pool_membership\" \"ghost\" {{
+  pool_id = pve_pool.p.pool_id
+  vm_id   = 999999
+}}
+"
+    ));
+    let run = workdir.run(&["apply", "-auto-approve", "-input=false"]);
+    assert_ne!(run.code, 0, "{}", run.all_output());
+    let output = run.all_output();
+    assert!(output.contains("Guest 999999 does not exist"), "{output}");
+    assert!(output.contains("Create the guest first"), "{output}");
+    // Taken out again: a later add (once the guest exists) would not hit
+    // "already a pool member", and the pool can go.
+    let id: PoolId = pool_id.parse().expect("pool id");
+    let update = UpdatePool {
+        vms: vec![999999],
+        delete: true,
+        ..Default::default()
+    };
+    let removed = target.block_on(target.client().pools().update(&id, &update));
+    assert!(
+        removed.is_err_and(|e| e.to_string().contains("is not a pool member")),
+        "the membership was left behind"
+    );
+    workdir.destroy();
+    assert!(pool(&target, &pool_id).is_none());
 }

@@ -57,7 +57,7 @@ impl Resource for PoolMembershipResource {
     fn schema(&self) -> Schema {
         Schema::new(Block {
             description: "Puts one guest (`vm_id`) or one storage (`storage_id`) into a pool, so the ACLs on `/pool/<pool_id>` apply to it. \
-A guest belongs to at most one pool. Import id: `<pool_id>|vm/<vmid>` or `<pool_id>|storage/<storage id>`, e.g. `terraform import pve_pool_membership.NAME 'production|vm/100'`."
+A guest belongs to at most one pool. The guest or storage must exist: PVE records any id but lists only members that exist, so adding one that does not exist fails with an error (and is undone). A guest destroyed later drops out of the pool's listing, and the next plan shows the membership to be created again. Import id: `<pool_id>|vm/<vmid>` or `<pool_id>|storage/<storage id>`, e.g. `terraform import pve_pool_membership.NAME 'production|vm/100'`."
                 .into(),
             attributes: vec![
                 Attribute::computed("id", Type::String)
@@ -163,7 +163,7 @@ A guest belongs to at most one pool. Import id: `<pool_id>|vm/<vmid>` or `<pool_
             .write(|client| async move { client.pools().update(&pool, &request).await })
             .await
         {
-            Ok(()) => Ok(model.into_state()),
+            Ok(()) => confirm_listed(&connection, model).await,
             Err(error) if error.to_string().contains("already a pool member") => {
                 Err(Diagnostics::error(
                     format!(
@@ -259,6 +259,46 @@ A guest belongs to at most one pool. Import id: `<pool_id>|vm/<vmid>` or `<pool_
         request: &MoveStateRequest,
     ) -> Result<Option<MovedState>, Diagnostics> {
         crate::resources::moved::from_bpg(request, "pve_pool_membership", &BPG_TYPES, from_bpg)
+    }
+}
+
+/// After a successful add: PVE records any guest id or storage id in the
+/// pool without checking that it exists (pve-manager `API2/Pool.pm`), but
+/// lists only members that exist. A member that is not listed would look
+/// deleted on every refresh, so take it out again and say why.
+async fn confirm_listed(
+    connection: &Connection,
+    model: MembershipModel,
+) -> Result<ResourceState, Diagnostics> {
+    match find(connection, &model).await {
+        Ok(Some(_)) => Ok(model.into_state()),
+        // Could not check: the add itself succeeded, keep it.
+        Err(_) => Ok(model.into_state()),
+        Ok(None) => {
+            let undo = model.update(true);
+            let pool = model.pool.clone();
+            let _ = connection
+                .write(|client| async move { client.pools().update(&pool, &undo).await })
+                .await;
+            let (what, fix) = match &model.member {
+                Member::Vm(vmid) => (
+                    format!("Guest {vmid} does not exist"),
+                    "Create the guest first (or reference the resource that creates it, so Terraform orders the two), then add it to the pool.",
+                ),
+                Member::Storage(sid) => (
+                    format!("Storage '{sid}' does not exist"),
+                    "Add the storage to the cluster first (Datacenter > Storage), then add it to the pool.",
+                ),
+            };
+            Err(Diagnostics::error(
+                what,
+                format!(
+                    "PVE accepted {} into pool '{}' but lists only pool members that exist in the cluster, so Terraform could never see this membership; it has been taken out of the pool again. {fix}",
+                    model.member.describe(),
+                    model.pool
+                ),
+            ))
+        }
     }
 }
 

@@ -79,7 +79,7 @@ impl RealmOpenidResource {
                     attr: "client_key_wo",
                     version_attr: "client_key_wo_version",
                     pve: "client-key",
-                    description: "The client secret registered at the OpenID provider (Terraform 1.11 or later). Write-only: never stored in plan or state, and never read back. Sent when the realm is created and whenever `client_key_wo_version` changes. Unset for public clients.",
+                    description: "The client secret registered at the OpenID provider (Terraform 1.11 or later). Write-only: never stored in plan or state, and never read back by the provider (PVE keeps it in `domains.cfg` and shows it to whoever may read the realm's configuration). Sent when the realm is created and whenever `client_key_wo_version` changes. Unset for public clients.",
                 },
             },
         }

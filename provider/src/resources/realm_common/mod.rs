@@ -264,7 +264,7 @@ pub(crate) const DIRECTORY_OPTIONS: [RealmOption; 25] = [
         "case_sensitive",
         "case-sensitive",
         Encoding::Bool,
-        "Whether user names are case-sensitive. PVE's default: true.",
+        "Whether user names are case-sensitive. PVE's default: true. When false, PVE treats `Jane@corp` and `jane@corp` as one user: creating one while the other exists fails, and every call must use the stored spelling.",
     ),
     RealmOption::optional(
         "tfa",

@@ -121,6 +121,17 @@ Changes after create use `PUT /access/password`, which needs a ticket login (pro
         {
             Ok(()) => {}
             Err(error) if error.is_conflict() => {
+                if let Some(existing) = other_casing(&error.to_string(), user.as_ref()) {
+                    return Err(Diagnostics::from(
+                        Diagnostic::error(
+                            format!("User '{user}' already exists as '{existing}'"),
+                            format!(
+                                "The realm of '{user}' treats user names as case-insensitive (its `case_sensitive` is false), so PVE sees '{user}' and the existing '{existing}' as the same user. Use the stored spelling, user_id = \"{existing}\", and import it: `terraform import pve_user.NAME {existing}`.\n\n{error}"
+                            ),
+                        )
+                        .at_attribute("user_id"),
+                    ));
+                }
                 return Err(Diagnostics::from(
                     Diagnostic::error(
                         format!("User '{user}' already exists"),
@@ -592,5 +603,32 @@ mod tests {
             "long enough secret"
         );
         assert!(write_only_password(&lonely_version).unwrap().is_none());
+    }
+}
+
+/// PVE's `user 'Jane@corp' already exists` for a requested `jane@corp`: in a
+/// realm with `case-sensitive 0` the existing user of another casing
+/// (pve-access-control `lookup_username`). None when the casing matches.
+fn other_casing(message: &str, requested: &str) -> Option<String> {
+    let start = message.find("user '")? + "user '".len();
+    let end = start + message[start..].find("' already exists")?;
+    let existing = &message[start..end];
+    (existing != requested && existing.eq_ignore_ascii_case(requested))
+        .then(|| existing.to_string())
+}
+
+#[cfg(test)]
+mod casing_tests {
+    use super::other_casing;
+
+    #[test]
+    fn finds_the_stored_casing() {
+        let message = "500 create user failed: user 'Jane@corp' already exists";
+        assert_eq!(
+            other_casing(message, "jane@corp").as_deref(),
+            Some("Jane@corp")
+        );
+        assert_eq!(other_casing(message, "Jane@corp"), None);
+        assert_eq!(other_casing("user 'x@pve' already exists", "y@pve"), None);
     }
 }
