@@ -60,6 +60,13 @@ fn corpus() -> Vec<(&'static str, &'static str)> {
   comment = "0"
 }"#,
         ),
+        (
+            "comment",
+            r#"resource "pve_pool" "x" {
+  pool_id = "ok"
+  comment = "trailing "
+}"#,
+        ),
         // e-mail addresses and dates
         (
             "email",

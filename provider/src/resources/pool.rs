@@ -76,6 +76,14 @@ PVE deletes only empty pools. Import with the pool id: `terraform import pve_poo
     async fn validate(&self, config: &Value) -> Diagnostics {
         let mut diagnostics = Diagnostics::new();
         convert::check_known_string(config, "pool_id", &mut diagnostics, check_new_pool_id);
+        // Pool comments live in user.cfg too; `""` keeps meaning "none" here.
+        convert::check_known_string(config, "comment", &mut diagnostics, |text| {
+            if text.is_empty() {
+                Ok(())
+            } else {
+                convert::user_cfg_comment(text)
+            }
+        });
         diagnostics
     }
 
