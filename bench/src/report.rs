@@ -122,6 +122,9 @@ fn max_of(samples: &[StartupSample], pick: fn(&StartupSample) -> Duration) -> Du
 }
 
 /// Ours and the Go peer's medians side by side, with the ratio.
+/// Which duration of a start-up sample a table row shows.
+type PickDuration = fn(&StartupSample) -> Duration;
+
 fn startup_table(out: &mut String, ours: &[StartupSample], peer: Result<&[StartupSample], &str>) {
     let _ = writeln!(
         out,
@@ -135,7 +138,7 @@ fn startup_table(out: &mut String, ours: &[StartupSample], peer: Result<&[Startu
     );
     let bytes = ours.first().map(|s| s.schema_bytes).unwrap_or(0);
     let ours_m = medians(ours);
-    let picks: [(&str, fn(&StartupSample) -> Duration); 3] = [
+    let picks: [(&str, PickDuration); 3] = [
         ("Spawn → handshake line on stdout", |s| s.handshake),
         ("mTLS connect + first `GetProviderSchema`", |s| {
             s.first_schema

@@ -377,5 +377,6 @@ impl Connection {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 #[path = "connection_tests.rs"]
 mod tests;

@@ -203,7 +203,7 @@ fn min_tls_refusal(value: &str) -> String {
         "1.0" | "1.1" | "1" | "TLSv1" | "TLSv1.0" | "TLSv1.1"
     ) {
         format!(
-            "`{value}` allows TLS versions older than 1.2, which this provider never speaks (it implements TLS 1.2 and 1.3 only) and PVE on Debian does not offer: a bpg/proxmox `min_tls = \"{value}\"` connected with TLS 1.2 or 1.3 anyway. Use \"1.2\" (the default here) or \"1.3\" (bpg's default), or remove min_tls."
+            "`{value}` allows TLS versions older than 1.2, which this provider never speaks (it implements TLS 1.2 and 1.3 only) and PVE on Debian does not offer: a bpg/proxmox `min_tls = \"{value}\"` connected with TLS 1.2 or 1.3 anyway. Use \"1.2\" or \"1.3\" (bpg's default), or remove min_tls (the default here is 1.2)."
         )
     } else {
         format!("`{value}` is not a TLS version; use \"1.2\" or \"1.3\".")
