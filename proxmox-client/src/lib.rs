@@ -77,7 +77,7 @@ pub mod api;
 pub use api::access::{LoginRequest, Permissions, PermissionsQuery, Ticket, Version};
 pub use api::acl::{AclEntry, AclHandler, AclUpdate};
 pub use api::domains::{
-    CreateDomain, Domain, DomainConfig, DomainsHandler, SyncDomain, UpdateDomain,
+    CreateDomain, Domain, DomainConfig, DomainsHandler, RealmOptions, SyncDomain, UpdateDomain,
 };
 pub use api::groups::{CreateGroup, Group, GroupsHandler, UpdateGroup};
 pub use api::pools::{CreatePool, Pool, PoolMember, PoolsHandler, UpdatePool};

@@ -67,8 +67,9 @@ pub struct CreateDomain {
     pub comment: Option<String>,
     /// Make this the default realm.
     pub default: Option<bool>,
-    /// Type-specific options. Values are sent verbatim and never logged.
-    pub options: BTreeMap<String, String>,
+    /// Type-specific options. Values are sent verbatim, never logged, and
+    /// zeroed when dropped.
+    pub options: RealmOptions,
 }
 
 /// Parameters of a realm update.
@@ -78,19 +79,62 @@ pub struct UpdateDomain {
     pub comment: Option<String>,
     /// Make this the default realm.
     pub default: Option<bool>,
-    /// Type-specific options to set.
-    pub options: BTreeMap<String, String>,
+    /// Type-specific options to set (never logged, zeroed when dropped).
+    pub options: RealmOptions,
     /// Options to reset to their defaults (`delete=a,b`).
     pub delete: Vec<String>,
     /// Refuse the update if the config changed since this digest was read.
     pub digest: Option<String>,
 }
 
-/// Option names only: values may be secrets (an LDAP bind `password`, an
-/// OpenID `client-key`), so `Debug` never shows them.
-struct OptionNames<'a>(&'a BTreeMap<String, String>);
+/// Type-specific realm options by their PVE names. Values may be secrets
+/// (an LDAP bind `password`, an OpenID `client-key`): `Debug` shows the
+/// names only, and every value is zeroed when the options are dropped.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct RealmOptions(BTreeMap<String, String>);
 
-impl std::fmt::Debug for OptionNames<'_> {
+impl From<BTreeMap<String, String>> for RealmOptions {
+    fn from(options: BTreeMap<String, String>) -> Self {
+        RealmOptions(options)
+    }
+}
+
+impl FromIterator<(String, String)> for RealmOptions {
+    fn from_iter<I: IntoIterator<Item = (String, String)>>(iter: I) -> Self {
+        RealmOptions(iter.into_iter().collect())
+    }
+}
+
+impl<'a> IntoIterator for &'a RealmOptions {
+    type Item = (&'a String, &'a String);
+    type IntoIter = std::collections::btree_map::Iter<'a, String, String>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl std::ops::Deref for RealmOptions {
+    type Target = BTreeMap<String, String>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for RealmOptions {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
+impl Drop for RealmOptions {
+    fn drop(&mut self) {
+        for value in self.0.values_mut() {
+            zeroize::Zeroize::zeroize(value);
+        }
+    }
+}
+
+impl std::fmt::Debug for RealmOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_map()
             .entries(self.0.keys().map(|key| (key, "[REDACTED]")))
@@ -104,7 +148,7 @@ impl std::fmt::Debug for CreateDomain {
             .field("realm_type", &self.realm_type)
             .field("comment", &self.comment)
             .field("default", &self.default)
-            .field("options", &OptionNames(&self.options))
+            .field("options", &self.options)
             .finish()
     }
 }
@@ -114,7 +158,7 @@ impl std::fmt::Debug for UpdateDomain {
         f.debug_struct("UpdateDomain")
             .field("comment", &self.comment)
             .field("default", &self.default)
-            .field("options", &OptionNames(&self.options))
+            .field("options", &self.options)
             .field("delete", &self.delete)
             .field("digest", &self.digest)
             .finish()
@@ -261,11 +305,11 @@ mod tests {
             [("password".to_owned(), "bind-secret".to_owned())].into();
         let create = CreateDomain {
             realm_type: "ldap".into(),
-            options: options.clone(),
+            options: options.clone().into(),
             ..CreateDomain::default()
         };
         let update = UpdateDomain {
-            options,
+            options: options.into(),
             ..UpdateDomain::default()
         };
         for text in [format!("{create:?}"), format!("{update:?}")] {

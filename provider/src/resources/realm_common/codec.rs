@@ -96,7 +96,7 @@ impl RealmKind {
             realm_type: self.pve_type.into(),
             comment,
             default,
-            options,
+            options: options.into(),
         })
     }
 
@@ -134,7 +134,7 @@ impl RealmKind {
         Ok(UpdateDomain {
             comment,
             default,
-            options,
+            options: options.into(),
             delete,
             digest: None,
         })
