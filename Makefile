@@ -62,7 +62,7 @@ bench: tools
 	mkdir -p target/bench
 	set -o pipefail; $(CARGO) bench -p pve-sim --bench throughput | tee target/bench/pve-sim-throughput.txt
 	peer="$$(./tools/install-go-peer.sh)" || { echo "make bench: the Go peer could not be installed; reporting our figures only"; peer=; }; \
-	BENCH_GO_PEER="$$peer" PVE_PROVIDER_DIR=target/release BENCH_SIM_THROUGHPUT=target/bench/pve-sim-throughput.txt \
+	BENCH_GO_PEER="$$peer" PVE_PROVIDER_DIR=$(CURDIR)/target/release BENCH_SIM_THROUGHPUT=target/bench/pve-sim-throughput.txt \
 	  BENCH_OUTPUT=target/bench/report.md ./target/debug/pve-bench
 
 docs: build
