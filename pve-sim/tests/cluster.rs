@@ -319,6 +319,38 @@ async fn cluster_status_and_nodes_follow_the_node_states() {
 }
 
 #[tokio::test]
+async fn task_calls_are_proxied_to_live_cluster_nodes_only() {
+    let sim = cluster(3).await;
+    let nodes = sim.nodes();
+    let client = client(&sim);
+    let url1 = &nodes[0].url;
+    let auth = login(&client, url1).await;
+    let upid = "UPID:pve2:0000ABCD:00012345:6740A1B2:auth-realm-sync:ldap:root@pam:";
+    let status_of = |node: &str| format!("{url1}/api2/json/nodes/{node}/tasks/{upid}/status");
+
+    // pve2 is a cluster node: the call reaches the task lookup.
+    let (status, body) = get(&client, &auth, &status_of("pve2")).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["errors"]["upid"], "no such task");
+
+    sim.set_node_state("pve2", NodeState::Hang).await.unwrap();
+    let (status, body) = get(&client, &auth, &status_of("pve2")).await;
+    assert_eq!(status.as_u16(), 595, "{body}");
+    assert_eq!(body["message"], "No route to host\n");
+
+    let (status, body) = get(&client, &auth, &status_of("pve9")).await;
+    assert_eq!(status, 500);
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("hostname lookup 'pve9' failed"),
+        "{body}"
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
 async fn sim_admin_endpoints_list_and_change_node_states() {
     let sim = cluster(2).await;
     let nodes = sim.nodes();

@@ -124,6 +124,20 @@ pub fn serving_node() -> Option<usize> {
     SERVING.try_with(|index| *index).ok()
 }
 
+/// `fut` bound to the node serving the current request, for worker tasks
+/// spawned by a request: they run (and need quorum) on that node.
+pub fn on_serving_node<F: std::future::Future>(
+    fut: F,
+) -> impl std::future::Future<Output = F::Output> {
+    let index = serving_node();
+    async move {
+        match index {
+            Some(index) => SERVING.scope(index, fut).await,
+            None => fut.await,
+        }
+    }
+}
+
 /// The nodes of a running simulator (one in single-node mode).
 #[derive(Debug)]
 pub struct Cluster {

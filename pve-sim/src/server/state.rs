@@ -142,6 +142,24 @@ impl AppState {
             .or_else(|| self.node_fingerprint.get().cloned())
     }
 
+    /// The node the current request runs on (worker tasks start there):
+    /// the serving node in a cluster, else [`Self::node_name`].
+    pub fn local_node_name(&self) -> String {
+        self.cluster
+            .get()
+            .filter(|c| c.nodes.len() > 1)
+            .zip(crate::cluster::serving_node())
+            .and_then(|(c, i)| c.nodes.get(i).map(|n| n.name.clone()))
+            .unwrap_or_else(|| self.node_name.clone())
+    }
+
+    /// In a cluster, whether node `name` answers a proxied call (`None`:
+    /// not a simulated cluster node).
+    pub fn cluster_node_online(&self, name: &str) -> Option<bool> {
+        let cluster = self.cluster.get().filter(|c| c.nodes.len() > 1)?;
+        cluster.node(name).ok().map(|(_, n)| n.state().online())
+    }
+
     /// The node serving the current request, if it lacks quorum.
     fn node_without_quorum(&self) -> Option<&str> {
         let cluster = self.cluster.get()?;
