@@ -43,6 +43,10 @@ struct Login {
 }
 
 async fn login(client: &Client, url: &str) -> Login {
+    login_answer(client, url).await.0
+}
+
+async fn login_answer(client: &Client, url: &str) -> (Login, Value) {
     let response = client
         .post(format!("{url}/api2/json/access/ticket"))
         .form(&[("username", "root@pam"), ("password", ROOT_PW)])
@@ -51,13 +55,14 @@ async fn login(client: &Client, url: &str) -> Login {
         .unwrap();
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.unwrap();
-    Login {
+    let login = Login {
         ticket: body["data"]["ticket"].as_str().unwrap().to_string(),
         csrf: body["data"]["CSRFPreventionToken"]
             .as_str()
             .unwrap()
             .to_string(),
-    }
+    };
+    (login, body)
 }
 
 async fn call(
@@ -109,7 +114,8 @@ async fn nodes_share_one_configuration_ca_and_ticket_key() {
 
     // One client trusting the one cluster CA talks to every node.
     let client = client(&sim);
-    let auth = login(&client, &nodes[0].url).await;
+    let (auth, answer) = login_answer(&client, &nodes[0].url).await;
+    assert_eq!(answer["data"]["clustername"], "pve-sim");
     let (status, _) = post(
         &client,
         &auth,
@@ -452,7 +458,9 @@ async fn a_single_node_is_pve_and_can_go_down_too() {
     assert_eq!(nodes[0].name, "pve");
     assert_eq!(nodes[0].url, sim.url());
     let client = client(&sim);
-    let auth = login(&client, sim.url()).await;
+    let (auth, answer) = login_answer(&client, sim.url()).await;
+    // A standalone node names no cluster.
+    assert!(answer["data"].get("clustername").is_none(), "{answer}");
     let (_, body) = get(
         &client,
         &auth,

@@ -220,7 +220,7 @@ async fn cluster_status(State(state): State<SharedState>, _call: Call) -> ApiRes
         };
         out.push(json!({
             "id": "cluster",
-            "name": "pve-sim",
+            "name": crate::cluster::CLUSTER_NAME,
             "type": "cluster",
             "nodes": inventory.nodes.len(),
             "quorate": u8::from(quorate),

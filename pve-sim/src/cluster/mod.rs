@@ -28,6 +28,10 @@ use crate::server::state::SharedState;
 
 pub use node::ClusterNode;
 
+/// The cluster's name (`/cluster/status`, a login's `clustername`) when the
+/// inventory has more than one node.
+pub const CLUSTER_NAME: &str = "pve-sim";
+
 /// What a node does with connections and writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
