@@ -461,3 +461,55 @@ fn open_log(path: &Path) -> Result<Arc<AccessLog>, SimError> {
             source,
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nodes_take_consecutive_ports_or_each_a_free_one() {
+        let fixed = SocketAddr::from(([127, 0, 0, 1], 8006));
+        assert_eq!(node_address(fixed, 0).unwrap().port(), 8006);
+        assert_eq!(node_address(fixed, 2).unwrap().port(), 8008);
+        let free = SocketAddr::from(([127, 0, 0, 1], 0));
+        assert_eq!(node_address(free, 2).unwrap().port(), 0);
+        let last = SocketAddr::from(([127, 0, 0, 1], 65535));
+        let err = node_address(last, 1).unwrap_err().to_string();
+        assert!(
+            err.contains("port 65535") && err.contains("node 2"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn node_names_come_from_the_demo_or_the_inventory() {
+        let single = SimOptions::default();
+        let (names, inventory) = cluster_layout(&single).unwrap();
+        assert_eq!(names, ["pve"]);
+        assert_eq!(inventory, Inventory::demo());
+
+        let demo = SimOptions {
+            nodes: 3,
+            ..SimOptions::default()
+        };
+        let (names, inventory) = cluster_layout(&demo).unwrap();
+        assert_eq!(names, ["pve1", "pve2", "pve3"]);
+        assert!(inventory.guests.iter().all(|g| names.contains(&g.node)));
+        assert!(inventory.guests.iter().any(|g| g.node == "pve3"));
+
+        let custom = SimOptions {
+            nodes: 2,
+            inventory: Inventory::parse(r#"{"nodes":[{"node":"a"},{"node":"b"},{"node":"c"}]}"#)
+                .unwrap(),
+            ..SimOptions::default()
+        };
+        assert_eq!(cluster_layout(&custom).unwrap().0, ["a", "b"]);
+
+        let none = SimOptions {
+            nodes: 0,
+            ..SimOptions::default()
+        };
+        let err = cluster_layout(&none).unwrap_err().to_string();
+        assert!(err.contains("--nodes must be at least 1"), "{err}");
+    }
+}
