@@ -67,7 +67,9 @@ impl std::fmt::Debug for AppState {
 pub const LOCK_TIMEOUT_TEXT: &str = "cfs-lock 'file-user_cfg' error: got lock request timeout";
 
 /// A write without quorum. pmxcfs refuses the lock directory's `mkdir` on
-/// a node without quorum, so pve-cluster's `cfs_lock` (src/PVE/Cluster.pm)
+/// a node without quorum (pve-cluster src/pmxcfs/dcdb.c,
+/// `dcdb_send_fuse_message`: `if (!cfs_is_quorate()) return -EACCES;`), so
+/// pve-cluster's `cfs_lock` (src/PVE/Cluster.pm)
 /// retries until its timeout and then reports
 /// `$err = "no quorum!\n" if !$got_lock && !check_cfs_quorum(1)` with its
 /// `cfs-lock '<lockid>' error: ` prefix; `lock_user_config` adds its own
