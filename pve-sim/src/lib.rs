@@ -13,6 +13,7 @@ pub mod cli;
 pub mod directory;
 pub mod faults;
 pub mod inventory;
+pub mod inventory_admin;
 pub mod model;
 pub mod server;
 pub mod sha1;

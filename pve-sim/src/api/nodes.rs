@@ -21,8 +21,8 @@ use crate::server::state::SharedState;
 async fn index(State(state): State<SharedState>, call: Call) -> ApiResult {
     let snapshot = state.read();
     let fingerprint = state.node_fingerprint.get().cloned();
-    let out: Vec<Value> = state
-        .inventory
+    let inventory = state.inventory.get();
+    let out: Vec<Value> = inventory
         .nodes
         .iter()
         .map(|node| {
@@ -109,9 +109,9 @@ fn vm_status(guest: &Guest) -> Value {
 /// `vmlist`: the node's guests of one kind with `VM.Audit` on `/vms/<id>`.
 fn guest_list(state: &SharedState, call: &Call, kind: GuestType) -> ApiResult {
     let snapshot = state.read();
-    let node = target_node(&state.inventory, &call.required("node"))?;
-    let out: Vec<Value> = state
-        .inventory
+    let inventory = state.inventory.get();
+    let node = target_node(&inventory, &call.required("node"))?;
+    let out: Vec<Value> = inventory
         .guests
         .iter()
         .filter(|g| g.kind == kind && g.node == node.node)
@@ -140,7 +140,7 @@ async fn lxc(State(state): State<SharedState>, call: Call) -> ApiResult {
 /// `PVE::Storage::storage_info` + the `index` filters of `Status.pm`.
 async fn storage_status(State(state): State<SharedState>, call: Call) -> ApiResult {
     let snapshot = state.read();
-    let inventory = &state.inventory;
+    let inventory = &state.inventory.get();
     let node = target_node(inventory, &call.required("node"))?;
     let only = call.params.str("storage");
     let contents: Option<Vec<String>> = call.params.str("content").map(|c| {

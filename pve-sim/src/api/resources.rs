@@ -194,7 +194,7 @@ async fn cluster_resources(State(state): State<SharedState>, call: Call) -> ApiR
     let kind = call.params.str("type");
     Ok(ok(Value::Array(resources(
         &snapshot.users,
-        &state.inventory,
+        &state.inventory.get(),
         call.authid(),
         kind.as_deref(),
     ))))
@@ -204,7 +204,7 @@ async fn cluster_resources(State(state): State<SharedState>, call: Call) -> ApiR
 /// single node is a standalone host: no `cluster` entry, as PVE answers
 /// without corosync; more nodes form the cluster `pve-sim`.
 async fn cluster_status(State(state): State<SharedState>, _call: Call) -> ApiResult {
-    let inventory = &state.inventory;
+    let inventory = &state.inventory.get();
     let mut out = Vec::new();
     if inventory.nodes.len() > 1 {
         let online = inventory

@@ -31,7 +31,7 @@ fn loopback_only(peer: Option<Extension<ConnectInfo<SocketAddr>>>) -> Result<(),
 }
 
 /// Loopback, and root@pam or the opt-in flag.
-fn admin_only(
+pub(crate) fn admin_only(
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     state: &SharedState,
     method: &Method,
