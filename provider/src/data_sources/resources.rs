@@ -147,3 +147,34 @@ Use it to build ACLs for every guest carrying a tag, e.g. `for_each` over the `a
         ]))
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn resource(json: serde_json::Value) -> ClusterResource {
+        serde_json::from_value(json).unwrap()
+    }
+
+    #[test]
+    fn each_kind_gets_the_acl_path_that_grants_on_it() {
+        let guest = resource(serde_json::json!({
+            "id": "lxc/101", "type": "lxc", "vmid": 101, "node": "pve", "tags": "prod;web"
+        }));
+        assert_eq!(acl_path(&guest).as_deref(), Some("/vms/101"));
+        assert_eq!(guest.tag_list(), ["prod", "web"]);
+        let storage = resource(serde_json::json!({
+            "id": "storage/pve/local", "type": "storage", "storage": "local", "node": "pve"
+        }));
+        assert_eq!(acl_path(&storage).as_deref(), Some("/storage/local"));
+        assert!(storage.tag_list().is_empty());
+        let node = resource(serde_json::json!({"id": "node/pve", "type": "node", "node": "pve"}));
+        assert_eq!(acl_path(&node).as_deref(), Some("/nodes/pve"));
+        let zone = resource(serde_json::json!({"id": "sdn/pve/localnetwork", "type": "sdn"}));
+        assert_eq!(acl_path(&zone), None);
+        let value = resource_value(&guest);
+        assert_eq!(value.get("vm_id"), &Value::from(101));
+        assert_eq!(value.get("storage"), &Value::Null);
+    }
+}
