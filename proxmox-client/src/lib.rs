@@ -76,6 +76,7 @@ pub mod api;
 
 pub use api::access::{LoginRequest, Permissions, PermissionsQuery, Ticket, Version};
 pub use api::acl::{AclEntry, AclHandler, AclUpdate};
+pub use api::cluster::{ClusterHandler, ClusterResource};
 pub use api::domains::{
     CreateDomain, Domain, DomainConfig, DomainsHandler, RealmOptions, SyncDomain, UpdateDomain,
 };

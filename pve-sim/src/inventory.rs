@@ -266,7 +266,7 @@ impl Inventory {
         Ok(inventory)
     }
 
-    fn check(&self) -> Result<(), String> {
+    pub(crate) fn check(&self) -> Result<(), String> {
         if self.nodes.is_empty() {
             return Err("`nodes` must list at least one node".into());
         }
@@ -409,6 +409,60 @@ impl Inventory {
             out.push('\n');
         }
         out
+    }
+}
+
+/// The inventory a running simulator serves. Read-only for the PVE API;
+/// `/_sim/guests` adds and removes guests at run time (a guest created or
+/// destroyed behind the API's back), which is why readers take a snapshot.
+#[derive(Debug)]
+pub struct SharedInventory(std::sync::RwLock<std::sync::Arc<Inventory>>);
+
+impl SharedInventory {
+    /// Serve `inventory`.
+    pub fn new(inventory: Inventory) -> Self {
+        Self(std::sync::RwLock::new(std::sync::Arc::new(inventory)))
+    }
+
+    /// The current inventory.
+    pub fn get(&self) -> std::sync::Arc<Inventory> {
+        match self.0.read() {
+            Ok(guard) => std::sync::Arc::clone(&guard),
+            Err(poisoned) => std::sync::Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    fn change(&self, f: impl FnOnce(&mut Inventory) -> Result<(), String>) -> Result<(), String> {
+        let mut guard = match self.0.write() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let mut next = Inventory::clone(&guard);
+        f(&mut next)?;
+        next.check()?;
+        *guard = std::sync::Arc::new(next);
+        Ok(())
+    }
+
+    /// Add a guest; refused (with the reason) if the result would not be a
+    /// valid inventory, e.g. its vmid is taken or its node unknown.
+    pub fn add_guest(&self, guest: Guest) -> Result<(), String> {
+        self.change(|inventory| {
+            inventory.guests.push(guest);
+            Ok(())
+        })
+    }
+
+    /// Remove a guest; `Err` if there is none with this id.
+    pub fn remove_guest(&self, vmid: u64) -> Result<(), String> {
+        self.change(|inventory| {
+            let before = inventory.guests.len();
+            inventory.guests.retain(|g| g.vmid != vmid);
+            if inventory.guests.len() == before {
+                return Err(format!("guest {vmid} does not exist"));
+            }
+            Ok(())
+        })
     }
 }
 

@@ -15,6 +15,7 @@ pub mod cluster;
 pub mod directory;
 pub mod faults;
 pub mod inventory;
+pub mod inventory_admin;
 pub mod model;
 pub mod server;
 pub mod sha1;

@@ -296,7 +296,7 @@ async fn token_create_shape_and_use() {
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
     assert_eq!(
         reply.json()["message"],
-        "Permission check failed (URI '/access/password' not available with API token, need proper ticket.)\n"
+        "Permission check failed (URI '/access/password' not available with API token, need proper ticket.\n)\n"
     );
 
     // Permission check wording for a privileged call.

@@ -354,3 +354,45 @@ async fn a_custom_inventory_with_two_nodes() {
     let pool = h.root("GET", "/pools?poolid=p", "").await;
     assert_eq!(ids(&pool[0]["members"]), ["lxc/500", "storage/beta/fast"]);
 }
+
+#[tokio::test]
+async fn guests_added_and_removed_at_run_time_change_pool_listings() {
+    let h = harness().await;
+    h.root("POST", "/pools", "poolid=web").await;
+    let add = r#"{"vmid": 4242, "type": "lxc", "node": "pve", "name": "late"}"#;
+    // Only root may change the inventory.
+    let token = h.token_user("ci").await;
+    let reply = h.send("POST", "/_sim/guests", Some(&token), add).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    let reply = h
+        .send_json("POST", "/_sim/guests", &serde_json::from_str(add).unwrap())
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let reply = h
+        .send_json("POST", "/_sim/guests", &serde_json::from_str(add).unwrap())
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(
+        reply.body["error"]
+            .as_str()
+            .unwrap()
+            .contains("listed twice")
+    );
+
+    h.root("PUT", "/pools/web", "vms=4242").await;
+    let members = |data: serde_json::Value| data["members"].as_array().unwrap().len();
+    assert_eq!(members(h.root("GET", "/pools/web", "").await), 1);
+    let reply = h.send("DELETE", "/_sim/guests/4242", None, "").await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    // Still recorded in user.cfg, no longer listed; the pool can go.
+    assert_eq!(members(h.root("GET", "/pools/web", "").await), 0);
+    let reply = h.send("DELETE", "/_sim/guests/4242", None, "").await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    let reply = h.send("PUT", "/pools/web", None, "vms=4242").await;
+    assert!(
+        reply.message().contains("already a pool member"),
+        "{}",
+        reply.body
+    );
+    h.root("DELETE", "/pools/web", "").await;
+}

@@ -209,3 +209,97 @@ async fn case_insensitive_realms_find_users_of_other_casing() {
     h.root("POST", "/access/users", "userid=Bob@pve").await;
     h.root("POST", "/access/users", "userid=bob@pve").await;
 }
+
+/// Waits for a worker task to stop (yielding to it in between) and returns
+/// its exit status.
+async fn task_exit_status(h: &Harness, upid: &str) -> String {
+    loop {
+        let status = h
+            .root("GET", &format!("/nodes/pve/tasks/{upid}/status"), "")
+            .await;
+        if status["status"] == "stopped" {
+            return status["exitstatus"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+        }
+        tokio::task::yield_now().await;
+    }
+}
+
+#[tokio::test]
+async fn bind_passwords_are_kept_in_priv_realm_as_pve_keeps_them() {
+    let h = harness().await;
+    let pw_file = h.dir.path().join("priv/realm/corp.pw");
+    h.root(
+        "POST",
+        "/access/domains",
+        &format!("{LDAP}&bind_dn=cn%3Dreader&password=bind-s3cret"),
+    )
+    .await;
+    // LDAP.pm `ldap_set_credentials`: the password as sent, no newline.
+    assert_eq!(std::fs::read_to_string(&pw_file).unwrap(), "bind-s3cret");
+    let domains_cfg = std::fs::read_to_string(h.dir.path().join("domains.cfg")).unwrap();
+    assert!(!domains_cfg.contains("bind-s3cret"));
+    let read = h.root("GET", "/access/domains/corp", "").await;
+    assert!(read.get("password").is_none(), "{read}");
+    assert_eq!(read["bind_dn"], "cn=reader");
+
+    // An update without a password keeps the file; with one replaces it.
+    h.root("PUT", "/access/domains/corp", "comment=c").await;
+    assert_eq!(std::fs::read_to_string(&pw_file).unwrap(), "bind-s3cret");
+    h.root("PUT", "/access/domains/corp", "password=rotated")
+        .await;
+    assert_eq!(std::fs::read_to_string(&pw_file).unwrap(), "rotated");
+
+    // The stored password is what a later bind uses: check-connection with
+    // the server answering passes without the password in the request.
+    h.state
+        .directories
+        .set("corp", pve_sim::directory::Directory::default());
+    h.root(
+        "PUT",
+        "/access/domains/corp",
+        "check-connection=1&comment=d",
+    )
+    .await;
+
+    // delete=password removes the file; the next bind has no password.
+    h.root("PUT", "/access/domains/corp", "delete=password")
+        .await;
+    assert!(!pw_file.exists());
+    assert_eq!(
+        fails(
+            &h,
+            "PUT",
+            "/access/domains/corp",
+            "check-connection=1&comment=e"
+        )
+        .await,
+        "update auth server failed: missing password for realm corp\n"
+    );
+    let upid = h
+        .root("POST", "/access/domains/corp/sync", "scope=users")
+        .await;
+    assert_eq!(
+        task_exit_status(&h, upid.as_str().unwrap()).await,
+        "missing password for realm corp"
+    );
+
+    // Deleting the realm removes a stored password; an OpenID realm never
+    // has one (PVE ignores the parameter), its client-key is an option.
+    h.root("PUT", "/access/domains/corp", "password=again")
+        .await;
+    assert!(pw_file.exists());
+    h.root("DELETE", "/access/domains/corp", "").await;
+    assert!(!pw_file.exists());
+    h.root(
+        "POST",
+        "/access/domains",
+        "realm=sso&type=openid&client-id=pve&issuer-url=https%3A%2F%2Fsso.example.com&client-key=k3y&password=ignored",
+    )
+    .await;
+    assert!(!h.dir.path().join("priv/realm/sso.pw").exists());
+    let domains_cfg = std::fs::read_to_string(h.dir.path().join("domains.cfg")).unwrap();
+    assert!(domains_cfg.contains("\tclient-key k3y\n"), "{domains_cfg}");
+}

@@ -280,3 +280,87 @@ data "pve_pool" "y" {
     );
     assert!(output.contains("PVE has no pool 'nopool'"), "{output}");
 }
+
+#[test]
+fn resources_lists_tagged_guests_with_their_acl_paths() {
+    let target = Target::start();
+    if target.sim().is_none() {
+        // The expectations name the simulator's demo inventory.
+        return;
+    }
+    let workdir = Workdir::new(&target);
+    workdir.config(
+        r#"
+terraform {
+  required_providers {
+    pve = { source = "pve-rs/pve" }
+  }
+}
+provider "pve" {}
+
+data "pve_resources" "prod_web" {
+  type = "vm"
+  tags = ["prod", "web"]
+}
+data "pve_resources" "storage" {
+  type = "storage"
+}
+data "pve_resources" "all" {}
+
+output "prod_web" {
+  value = [for r in data.pve_resources.prod_web.resources : r.acl_path]
+}
+output "prod_web_types" {
+  value = [for r in data.pve_resources.prod_web.resources : r.type]
+}
+output "storage" {
+  value = [for r in data.pve_resources.storage.resources : r.acl_path]
+}
+output "kinds" {
+  value = distinct([for r in data.pve_resources.all.resources : r.type])
+}
+"#,
+    );
+    workdir.apply();
+    let outputs = workdir.outputs();
+    let list = |name: &str| -> Vec<String> {
+        outputs[name]["value"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{name}: {outputs}"))
+            .iter()
+            .map(|v| v.as_str().expect("string").to_string())
+            .collect()
+    };
+    // Demo guests 100 (qemu), 101 and 102 (lxc) carry both tags; 103 is
+    // staging, 150 is not web. Sorted by id: lxc/… before qemu/….
+    assert_eq!(list("prod_web"), ["/vms/101", "/vms/102", "/vms/100"]);
+    assert_eq!(list("prod_web_types"), ["lxc", "lxc", "qemu"]);
+    assert_eq!(list("storage"), ["/storage/local", "/storage/local-lvm"]);
+    let kinds: BTreeSet<String> = list("kinds").into_iter().collect();
+    for kind in ["qemu", "lxc", "storage", "node"] {
+        assert!(kinds.contains(kind), "{kinds:?}");
+    }
+    workdir.assert_plan_empty();
+
+    // A type PVE does not filter by is refused at plan time.
+    workdir.config(
+        r#"
+terraform {
+  required_providers {
+    pve = { source = "pve-rs/pve" }
+  }
+}
+provider "pve" {}
+data "pve_resources" "bad" {
+  type = "guests"
+}
+"#,
+    );
+    let run = workdir.run(&["plan", "-input=false"]);
+    assert_ne!(run.code, 0);
+    assert!(
+        run.all_output().contains("is not a resource type"),
+        "{}",
+        run.all_output()
+    );
+}

@@ -290,3 +290,81 @@ resource \"pve_pool_membership\" \"ghost\" {{
     workdir.destroy();
     assert!(pool(&target, &pool_id).is_none());
 }
+
+#[test]
+fn a_member_guest_that_vanishes_is_drift_and_comes_back_with_the_guest() {
+    let target = Target::start();
+    let Some(sim) = target.sim() else {
+        // Needs the simulator's run-time inventory control.
+        return;
+    };
+    let pool_id = target.unique("vanish");
+    let workdir = Workdir::new(&target);
+    workdir.config(&format!(
+        "{HEADER}
+resource \"pve_pool\" \"p\" {{
+  pool_id = \"{pool_id}\"
+}}
+resource \"pve_pool_membership\" \"web\" {{
+  pool_id = pve_pool.p.pool_id
+  vm_id   = 150
+}}
+"
+    ));
+    workdir.apply();
+    let listed = |target: &Target| {
+        pool(target, &pool_id)
+            .expect("pool")
+            .members
+            .iter()
+            .any(|m| m.vmid == Some(150))
+    };
+    assert!(listed(&target));
+    workdir.assert_plan_empty();
+
+    // The guest disappears behind Terraform's back: the pool no longer
+    // lists it, and the plan shows the membership to be created again.
+    let guest = sim
+        .state()
+        .inventory
+        .get()
+        .guest(150)
+        .cloned()
+        .expect("demo guest 150");
+    sim.state()
+        .inventory
+        .remove_guest(150)
+        .expect("remove guest");
+    assert!(!listed(&target));
+    let plan = workdir.assert_plan_changes();
+    assert!(
+        plan.contains("pve_pool_membership.web will be created"),
+        "{plan}"
+    );
+
+    // Applying while the guest is missing says so, and clears PVE's stale
+    // record of it (a later add would otherwise hit "already a pool member").
+    let run = workdir.run(&["apply", "-auto-approve", "-input=false"]);
+    assert_ne!(run.code, 0, "{}", run.all_output());
+    let output = run.all_output();
+    assert!(output.contains("Guest 150 does not exist"), "{output}");
+    let id: PoolId = pool_id.parse().expect("pool id");
+    let update = UpdatePool {
+        vms: vec![150],
+        delete: true,
+        ..Default::default()
+    };
+    let removed = target.block_on(target.client().pools().update(&id, &update));
+    assert!(
+        removed.is_err_and(|e| e.to_string().contains("is not a pool member")),
+        "the stale record was left behind"
+    );
+
+    // The guest comes back: the next apply converges.
+    sim.state().inventory.add_guest(guest).expect("add guest");
+    workdir.apply();
+    assert!(listed(&target));
+    workdir.assert_plan_empty();
+    workdir.destroy();
+    assert!(pool(&target, &pool_id).is_none());
+}

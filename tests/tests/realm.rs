@@ -138,6 +138,16 @@ fn ldap_realm_lifecycle_keeps_the_bind_password_out_of_state() {
         !workdir.state_text().contains(secret),
         "the bind password is in state"
     );
+    // PVE (and pve-sim) keep it in priv/realm/<realm>.pw, for later binds.
+    let stored_password = || {
+        target.sim().map(|sim| {
+            std::fs::read_to_string(sim.state_dir().join(format!("priv/realm/{name}.pw")))
+                .unwrap_or_default()
+        })
+    };
+    if let Some(stored) = stored_password() {
+        assert_eq!(stored, secret);
+    }
     let attributes = workdir.resource_attributes("pve_realm_ldap.corp");
     assert!(attributes["bind_password_wo"].is_null());
     assert_eq!(attributes["bind_password_wo_version"], 1);
@@ -164,6 +174,9 @@ fn ldap_realm_lifecycle_keeps_the_bind_password_out_of_state() {
     assert_eq!(option(&found, "port").as_deref(), Some("389"));
     assert_eq!(option(&found, "filter"), None);
     assert!(!workdir.state_text().contains("rotated-bind-s3cret"));
+    if let Some(stored) = stored_password() {
+        assert_eq!(stored, "rotated-bind-s3cret");
+    }
     workdir.assert_plan_empty();
 
     // Out-of-band change is detected, then repaired.

@@ -13,6 +13,7 @@ pub mod groups;
 pub mod permissions;
 pub mod pool;
 pub mod pools;
+pub mod resources;
 pub mod role;
 pub mod roles;
 pub mod user;
@@ -34,6 +35,7 @@ pub fn all(pve: &Pve) -> Vec<Arc<dyn DataSource>> {
         Arc::new(roles::RolesDataSource::new(pve)),
         Arc::new(pool::PoolDataSource::new(pve)),
         Arc::new(pools::PoolsDataSource::new(pve)),
+        Arc::new(resources::ResourcesDataSource::new(pve)),
         Arc::new(acls::AclsDataSource::new(pve)),
         Arc::new(permissions::PermissionsDataSource::new(pve)),
         Arc::new(version::VersionDataSource::new(pve)),

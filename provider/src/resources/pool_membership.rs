@@ -57,7 +57,7 @@ impl Resource for PoolMembershipResource {
     fn schema(&self) -> Schema {
         Schema::new(Block {
             description: "Puts one guest (`vm_id`) or one storage (`storage_id`) into a pool, so the ACLs on `/pool/<pool_id>` apply to it. \
-A guest belongs to at most one pool. The guest or storage must exist: PVE records any id but lists only members that exist, so adding one that does not exist fails with an error (and is undone). A guest destroyed later drops out of the pool's listing, and the next plan shows the membership to be created again. Import id: `<pool_id>|vm/<vmid>` or `<pool_id>|storage/<storage id>`, e.g. `terraform import pve_pool_membership.NAME 'production|vm/100'`."
+A guest belongs to at most one pool. The guest or storage must exist: PVE records any id but lists only members that exist, so adding one that does not exist fails with an error (and is undone). A guest that disappears later (destroyed, or its configuration removed) drops out of the pool's listing: the next plan shows the membership to be created again (drift, not an error), an apply while the guest is still missing fails with `Guest N does not exist` (and clears PVE's stale record), and once the guest exists again the apply adds it back. Import id: `<pool_id>|vm/<vmid>` or `<pool_id>|storage/<storage id>`, e.g. `terraform import pve_pool_membership.NAME 'production|vm/100'`."
                 .into(),
             attributes: vec![
                 Attribute::computed("id", Type::String)
@@ -164,6 +164,15 @@ A guest belongs to at most one pool. The guest or storage must exist: PVE record
             .await
         {
             Ok(()) => confirm_listed(&connection, model).await,
+            // Recorded in this pool but not listed: its guest or storage is
+            // gone (the refresh saw the membership vanish). Same as an add
+            // of something that does not exist: take it out and say why.
+            Err(error)
+                if error.to_string().contains("already a pool member")
+                    && matches!(find(&connection, &model).await, Ok(None)) =>
+            {
+                confirm_listed(&connection, model).await
+            }
             Err(error) if error.to_string().contains("already a pool member") => {
                 Err(Diagnostics::error(
                     format!(
@@ -262,10 +271,11 @@ A guest belongs to at most one pool. The guest or storage must exist: PVE record
     }
 }
 
-/// After a successful add: PVE records any guest id or storage id in the
-/// pool without checking that it exists (pve-manager `API2/Pool.pm`), but
-/// lists only members that exist. A member that is not listed would look
-/// deleted on every refresh, so take it out again and say why.
+/// After an add (or one PVE refused as already done): PVE records any guest
+/// id or storage id in the pool without checking that it exists
+/// (pve-manager `API2/Pool.pm`), but lists only members that exist. A member
+/// that is not listed would look deleted on every refresh, so take it out
+/// again and say why; once the guest exists, the next apply adds it.
 async fn confirm_listed(
     connection: &Connection,
     model: MembershipModel,
@@ -293,7 +303,7 @@ async fn confirm_listed(
             Err(Diagnostics::error(
                 what,
                 format!(
-                    "PVE accepted {} into pool '{}' but lists only pool members that exist in the cluster, so Terraform could never see this membership; it has been taken out of the pool again. {fix}",
+                    "PVE records {} in pool '{}' but lists only pool members that exist in the cluster, so Terraform could never see this membership; it has been taken out of the pool again. {fix}",
                     model.member.describe(),
                     model.pool
                 ),

@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod acl;
+pub mod cluster;
 pub mod domains;
 pub mod groups;
 pub mod pools;

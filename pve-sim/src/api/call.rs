@@ -85,8 +85,11 @@ impl FromRequest<SharedState> for Call {
             Auth::Anonymous { token_header } => *token_header,
         };
         if token_used && !spec.allow_token() {
+            // pve-manager `PVE/HTTPServer.pm` passes the detail with its own
+            // `\n` to `raise_perm_exc`, which wraps it: the message ends
+            // `ticket.\n)\n` and the reason phrase stops at `ticket.`.
             return Err(ApiError::forbidden(Some(&format!(
-                "URI '{rel_uri}' not available with API token, need proper ticket."
+                "URI '{rel_uri}' not available with API token, need proper ticket.\n"
             ))));
         }
 

@@ -12,6 +12,7 @@ use crate::model::ids::split_list;
 use std::collections::BTreeMap;
 
 use crate::model::domains::normalize_sync_options;
+use crate::model::realm_ops::RealmRequest;
 use crate::server::state::SharedState;
 
 /// Options never returned by GET: the LDAP/AD bind password lives in
@@ -103,11 +104,18 @@ fn stored_options(call: &Call) -> BTreeMap<String, String> {
 async fn create(State(state): State<SharedState>, call: Call) -> ApiResult {
     let name = call.required("realm");
     let kind = call.required("type");
-    let check = call.params.bool("check-connection");
     let options = stored_options(&call);
+    let password = call.params.str("password");
+    let request = RealmRequest {
+        options: &options,
+        delete: &[],
+        password: password.as_deref(),
+        check_connection: call.params.bool("check-connection"),
+        server_reachable: state.directories.get(&name).is_some(),
+    };
     state
         .write("add auth server failed", call.faults.lock_timeout, |snap| {
-            snap.domains.create(&name, &kind, &options, check)
+            snap.create_realm(&name, &kind, request)
         })
         .await?;
     Ok(ok(Value::Null))
@@ -122,8 +130,14 @@ async fn update(State(state): State<SharedState>, call: Call) -> ApiResult {
         .map(|d| split_list(&d))
         .unwrap_or_default();
     let expected = call.params.str("digest");
-    let check = call.params.bool("check-connection");
-    let password_given = call.params.has("password");
+    let password = call.params.str("password");
+    let request = RealmRequest {
+        options: &options,
+        delete: &delete,
+        password: password.as_deref(),
+        check_connection: call.params.bool("check-connection"),
+        server_reachable: state.directories.get(&name).is_some(),
+    };
     state
         .write(
             "update auth server failed",
@@ -138,8 +152,7 @@ async fn update(State(state): State<SharedState>, call: Call) -> ApiResult {
                     )
                     .in_lock("update auth server failed"));
                 }
-                snap.domains
-                    .update(&name, &options, &delete, check, password_given)
+                snap.update_realm(&name, request)
             },
         )
         .await?;
@@ -152,7 +165,7 @@ async fn delete(State(state): State<SharedState>, call: Call) -> ApiResult {
         .write(
             "delete auth server failed",
             call.faults.lock_timeout,
-            |snap| snap.domains.delete(&name),
+            |snap| snap.delete_realm(&name),
         )
         .await?;
     Ok(ok(Value::Null))
@@ -160,12 +173,13 @@ async fn delete(State(state): State<SharedState>, call: Call) -> ApiResult {
 
 async fn sync(State(state): State<SharedState>, call: Call) -> ApiResult {
     let name = call.required("realm");
+    // `raise_param_exc` in `API2/Domains.pm` sync: a 400 on `realm`.
     let realm = state
         .read()
         .domains
         .get(&name)
         .cloned()
-        .ok_or_else(|| ApiError::internal(format!("domain '{name}' does not exist")))?;
+        .ok_or_else(|| ApiError::param("realm", "Realm does not exist."))?;
     let kind = &realm.kind;
     if kind != "ldap" && kind != "ad" {
         return Err(ApiError::internal(format!(

@@ -19,6 +19,7 @@ pub mod roles;
 pub mod schema;
 pub mod storage;
 pub mod tasks;
+pub mod tfa;
 pub mod ticket;
 pub mod tokens;
 pub mod users;
@@ -75,10 +76,9 @@ pub fn route_key(method: &Method, rel: &str) -> String {
             continue;
         }
         let tsegs: Vec<&str> = template.split('/').filter(|s| !s.is_empty()).collect();
-        let last_is_pool = tsegs.last() == Some(&"{poolid}");
-        let len_ok = tsegs.len() == segments.len()
-            || (last_is_pool && segments.len() > tsegs.len() && segments.len() <= tsegs.len() + 2);
-        if !len_ok {
+        // One segment per placeholder: `/pools/a/b` is not `/pools/{poolid}`
+        // (PVE answers it 501 like any unknown path, and it counts as one).
+        if tsegs.len() != segments.len() {
             continue;
         }
         let fits = tsegs
@@ -193,6 +193,7 @@ pub fn router(state: SharedState) -> Router<SharedState> {
         .merge(nodes::router())
         .merge(storage::router())
         .merge(tasks::router())
+        .merge(tfa::router())
         .fallback(unknown)
         .method_not_allowed_fallback(unknown)
         .layer(middleware::from_fn_with_state(
@@ -229,6 +230,11 @@ mod tests {
             "POST /access/users/{userid}/token/{tokenid}"
         );
         assert_eq!(route_key(&Method::GET, "/nope"), "GET (unknown)");
-        assert_eq!(route_key(&Method::GET, "/pools/a/b"), "GET /pools/{poolid}");
+        assert_eq!(route_key(&Method::GET, "/pools/a"), "GET /pools/{poolid}");
+        assert_eq!(route_key(&Method::GET, "/pools/a/b"), "GET (unknown)");
+        assert_eq!(
+            route_key(&Method::DELETE, "/pools/a/b/c"),
+            "DELETE (unknown)"
+        );
     }
 }

@@ -113,8 +113,7 @@ fn guest_list(state: &SharedState, call: &Call, kind: GuestType) -> ApiResult {
     let snapshot = state.read();
     let inventory = state.live_inventory();
     let node = target_node(&inventory, &call.required("node"))?;
-    let out: Vec<Value> = state
-        .inventory
+    let out: Vec<Value> = inventory
         .guests
         .iter()
         .filter(|g| g.kind == kind && g.node == node.node)

@@ -1,6 +1,7 @@
-//! Request parameters as pveproxy collects them (`AnyEvent.pm::extract_params`):
-//! query string for every method, plus a form or JSON body for POST/PUT,
-//! plus the path placeholders.
+//! Request parameters as pveproxy collects them (pve-http-server
+//! `src/PVE/APIServer/AnyEvent.pm::extract_params`): a form or JSON body for
+//! POST/PUT, then the query string for every method (its values replace the
+//! body's), plus the path placeholders.
 
 use axum::http::{Method, StatusCode};
 use serde_json::{Map, Value};
@@ -156,12 +157,12 @@ pub fn collect(
             format!("Unexpected content for method '{method}'"),
         ));
     }
+    // `extract_params`: the query string is read last and its values
+    // replace the body's (form or JSON) of the same name.
     if let Some(query) = query.filter(|q| !q.is_empty()) {
         let mut query_map = Map::new();
         parse_urlencoded(query, &mut query_map)?;
-        for (k, v) in query_map {
-            map.entry(k).or_insert(v);
-        }
+        map.extend(query_map);
     }
     for (name, value) in path_params {
         if let Some(existing) = map.get(name) {
@@ -193,7 +194,8 @@ mod tests {
         )
         .unwrap();
         assert_eq!(p.str("a").as_deref(), Some("1"));
-        assert_eq!(p.str("b").as_deref(), Some("3"));
+        // The query string wins over the body, as in PVE's extract_params.
+        assert_eq!(p.str("b").as_deref(), Some("2"));
         assert_eq!(p.raw("c"), Some(&serde_json::json!(["x", "y"])));
         assert_eq!(p.str("userid").as_deref(), Some("u@pve"));
     }

@@ -73,7 +73,7 @@ async fn list(State(state): State<SharedState>, call: Call) -> ApiResult {
         return Ok(ok(json!([pool_entry(
             &poolid,
             pool,
-            &state.inventory,
+            &state.inventory.get(),
             kind.as_deref()
         )])));
     }
@@ -109,7 +109,7 @@ async fn read(State(state): State<SharedState>, call: Call) -> ApiResult {
     Ok(ok(pool_entry(
         &poolid,
         pool,
-        &state.inventory,
+        &state.inventory.get(),
         kind.as_deref(),
     )))
 }
@@ -161,7 +161,7 @@ async fn update(State(state): State<SharedState>, call: Call) -> ApiResult {
 
 async fn delete(State(state): State<SharedState>, call: Call) -> ApiResult {
     let poolid = call.required("poolid");
-    let inventory = state.inventory.clone();
+    let inventory = state.inventory.get();
     state
         .write("delete pool failed", call.faults.lock_timeout, |snap| {
             // Destroyed guests and removed storages do not keep a pool alive.

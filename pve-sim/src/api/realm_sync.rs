@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::error::ApiError;
 use crate::directory::Directory;
+use crate::model::realm_ops::unreachable_error;
 use crate::model::{Group, User, UserConfig};
 use crate::server::state::SharedState;
 
@@ -143,13 +144,14 @@ async fn run(
         .get(realm)
         .and_then(|r| r.options.get("server1").cloned())
         .unwrap_or_default();
-    // No directory stated for the realm: its server does not answer. The
-    // text is Net::LDAP's connect error as PVE passes it on (uncertain in
-    // detail across IO::Socket versions; this is PVE 9's).
+    // No directory stated for the realm: its server does not answer.
     let directory = state
         .directories
         .get(realm)
-        .ok_or_else(|| format!("{server}: IO::Socket::IP: connect: Connection refused"))?;
+        .ok_or_else(|| unreachable_error(&server))?;
+    // The bind uses the stored `priv/realm/<realm>.pw` (LDAP.pm
+    // `connect_and_bind`): a realm with `bind_dn` and no password fails.
+    state.read().check_connection(realm, None, true)?;
     let what = options.what().to_string();
     let apply = |cfg: &mut UserConfig| {
         log(format!("got data from server, updating {what}"));
@@ -170,6 +172,7 @@ async fn run(
     state
         .write(&format!("syncing {what} failed"), false, |snapshot| {
             let mut users = snapshot.users.clone();
+            users.root_implied = false;
             apply(&mut users);
             // PVE writes user.cfg and reads it back: references to removed
             // users and groups disappear.

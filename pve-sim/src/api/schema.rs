@@ -126,6 +126,14 @@ fn check_type(kind: &str, value: &Value) -> Result<(), String> {
             ref_kind(value)
         ));
     }
+    // A JSON true/false is a JSON::PP::Boolean reference in Perl, accepted
+    // only where a boolean is expected (pve-common `JSONSchema.pm`
+    // `check_type`: `JSON::is_bool` for 'boolean', else "got <ref>").
+    if matches!(value, Value::Bool(_)) && kind != "boolean" && kind != "any" {
+        return Err(format!(
+            "type check ('{kind}') failed - got JSON::PP::Boolean"
+        ));
+    }
     let text = scalar_text(value).unwrap_or_default();
     let ok = match kind {
         "boolean" => matches!(value, Value::Bool(_)) || text == "1" || text == "0",
@@ -155,7 +163,9 @@ fn fmt_num(value: &Value) -> String {
     scalar_text(value).unwrap_or_default()
 }
 
-/// `check_prop` for one present value.
+/// `check_prop` for one present value, its checks in pve-common's order
+/// (`JSONSchema.pm`: type, format, pattern, maxLength, minLength, maximum,
+/// minimum, enum), the first failure reported.
 fn check_prop(schema: &Value, value: &Value) -> Result<(), String> {
     let kind = schema
         .get("type")
@@ -163,33 +173,43 @@ fn check_prop(schema: &Value, value: &Value) -> Result<(), String> {
         .unwrap_or("string");
     check_type(kind, value)?;
     let text = scalar_text(value).unwrap_or_default();
-    let len = text.chars().count();
-    if let Some(min) = schema.get("minLength").and_then(Value::as_u64)
-        && (len as u64) < min
+    if let Some(format) = schema.get("format").and_then(Value::as_str)
+        && let Err(inner) = check_format(format, &text)
     {
-        return Err(format!("value must be at least {min} characters long"));
+        return Err(format!("invalid format - {inner}"));
     }
+    if let Some(pattern) = schema.get("pattern").and_then(Value::as_str)
+        && !pattern_matches(pattern, &text)
+    {
+        return Err("value does not match the regex pattern".to_string());
+    }
+    let len = text.chars().count();
     if let Some(max) = schema.get("maxLength").and_then(Value::as_u64)
         && (len as u64) > max
     {
         return Err(format!("value may only be {max} characters long"));
     }
+    if let Some(min) = schema.get("minLength").and_then(Value::as_u64)
+        && (len as u64) < min
+    {
+        return Err(format!("value must be at least {min} characters long"));
+    }
     if kind == "integer" || kind == "number" {
         let n = number(value).unwrap_or(0.0);
-        if let Some(min) = schema.get("minimum")
-            && number(min).is_some_and(|m| n < m)
-        {
-            return Err(format!(
-                "value must have a minimum value of {}",
-                fmt_num(min)
-            ));
-        }
         if let Some(max) = schema.get("maximum")
             && number(max).is_some_and(|m| n > m)
         {
             return Err(format!(
                 "value must have a maximum value of {}",
                 fmt_num(max)
+            ));
+        }
+        if let Some(min) = schema.get("minimum")
+            && number(min).is_some_and(|m| n < m)
+        {
+            return Err(format!(
+                "value must have a minimum value of {}",
+                fmt_num(min)
             ));
         }
     }
@@ -201,16 +221,6 @@ fn check_prop(schema: &Value, value: &Value) -> Result<(), String> {
                 names.join(", ")
             ));
         }
-    }
-    if let Some(pattern) = schema.get("pattern").and_then(Value::as_str)
-        && !pattern_matches(pattern, &text)
-    {
-        return Err("value does not match the regex pattern".to_string());
-    }
-    if let Some(format) = schema.get("format").and_then(Value::as_str)
-        && let Err(inner) = check_format(format, &text)
-    {
-        return Err(format!("invalid format - {inner}"));
     }
     Ok(())
 }
@@ -361,6 +371,20 @@ mod tests {
             e["bogus"],
             "property is not defined in schema and the schema does not allow additional properties"
         );
+        let e = errors_of(
+            "PUT",
+            "/access/users/{userid}",
+            json!({"userid": "a@pve", "comment": true, "expire": false, "enable": true}),
+        );
+        assert_eq!(
+            e.get("comment").map(String::as_str),
+            Some("type check ('string') failed - got JSON::PP::Boolean")
+        );
+        assert_eq!(
+            e.get("expire").map(String::as_str),
+            Some("type check ('integer') failed - got JSON::PP::Boolean")
+        );
+        assert!(!e.contains_key("enable"), "{e:?}");
         let e = errors_of(
             "PUT",
             "/access/users/{userid}",

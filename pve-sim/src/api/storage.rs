@@ -40,7 +40,7 @@ fn storage_config(storage: &Storage, digest: &str) -> Value {
 
 async fn index(State(state): State<SharedState>, call: Call) -> ApiResult {
     let snapshot = state.read();
-    let inventory = &state.inventory;
+    let inventory = &state.inventory.get();
     let digest = crate::sha1::hex_digest(inventory.storage_cfg().as_bytes());
     let kind = call.params.str("type");
     let out: Vec<Value> = inventory

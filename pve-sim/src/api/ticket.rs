@@ -107,7 +107,12 @@ async fn create_ticket(State(state): State<SharedState>, call: Call) -> ApiResul
         if !perm::check(cfg, &username, &path, &refs, false) {
             return Err(failure());
         }
-        return Ok(ok(json!({ "username": username })));
+        // `create_ticket` adds `cap` to verify_auth's `{username}` as it
+        // does for a new ticket (`API2/AccessControl.pm`).
+        return Ok(ok(json!({
+            "cap": capabilities(cfg, &username),
+            "username": username,
+        })));
     }
     // OTP without configured TFA is ignored, as PVE does.
     let mut answer = json!({
@@ -117,7 +122,7 @@ async fn create_ticket(State(state): State<SharedState>, call: Call) -> ApiResul
         "username": username,
     });
     // A clustered node names its cluster to those with Sys.Audit on `/`.
-    if state.inventory.nodes.len() > 1 && perm::check(cfg, &username, "/", &["Sys.Audit"], false) {
+    if state.inventory.get().nodes.len() > 1 && perm::check(cfg, &username, "/", &["Sys.Audit"], false) {
         answer["clustername"] = json!(crate::cluster::CLUSTER_NAME);
     }
     Ok(ok(answer))

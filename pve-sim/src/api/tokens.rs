@@ -120,7 +120,18 @@ async fn update(State(state): State<SharedState>, call: Call) -> ApiResult {
             },
         )
         .await?;
+    // `update_token_info` answers `{%$token}`: the token as read from
+    // user.cfg (numbers) with the request's `privsep`, `expire` and
+    // `comment` put in as they were sent (a form `privsep=0` comes back as
+    // the string "0", a JSON `false` as false); an empty comment is gone.
     let mut out = info(&token);
+    for name in ["privsep", "expire", "comment"] {
+        // (`delete=comment` runs after the comment is set.)
+        let kept = name != "comment" || out.contains_key(name);
+        if let Some(sent) = call.params.raw(name).filter(|_| kept) {
+            out.insert(name.into(), sent.clone());
+        }
+    }
     if let Some(value) = value {
         out.insert("full-tokenid".into(), json!(full));
         out.insert("value".into(), json!(value));

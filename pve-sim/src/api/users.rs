@@ -27,9 +27,13 @@ pub fn realm_type(snapshot: &Snapshot, userid: &str) -> Option<String> {
     snapshot.domains.get(realm).map(|r| r.kind.clone())
 }
 
-fn user_fields(user: &User, out: &mut Map<String, Value>) {
+/// `implied`: root@pam without a line in user.cfg (deleted), which PVE's
+/// parser adds back with `enable` only.
+fn user_fields(user: &User, implied: bool, out: &mut Map<String, Value>) {
     out.insert("enable".into(), json!(u8::from(user.enable)));
-    out.insert("expire".into(), json!(user.expire));
+    if !implied {
+        out.insert("expire".into(), json!(user.expire));
+    }
     for (key, value) in [
         ("firstname", &user.firstname),
         ("lastname", &user.lastname),
@@ -100,7 +104,8 @@ async fn list(State(state): State<SharedState>, call: Call) -> ApiResult {
         }
         let mut entry = Map::new();
         entry.insert("userid".into(), json!(userid));
-        user_fields(user, &mut entry);
+        let implied = cfg.root_implied && userid == crate::model::ROOT_USERID;
+        user_fields(user, implied, &mut entry);
         if let Some(rt) = realm_type(&snapshot, userid) {
             entry.insert("realm-type".into(), json!(rt));
         }
@@ -138,7 +143,8 @@ async fn read(State(state): State<SharedState>, call: Call) -> ApiResult {
         .get(&userid)
         .ok_or_else(|| ApiError::internal(format!("no such user ('{userid}')")))?;
     let mut out = Map::new();
-    user_fields(user, &mut out);
+    let implied = cfg.root_implied && userid == crate::model::ROOT_USERID;
+    user_fields(user, implied, &mut out);
     let mut groups = cfg.user_groups(&userid);
     groups.sort();
     out.insert("groups".into(), json!(groups));

@@ -44,13 +44,17 @@ fn messy_file_parses_like_pve() {
             "user config - ignore invalid acl role 'Later'",
             "user config - ignore invalid acl group 'nogroup'",
             "user config - ignore invalid acl member 'ghost@pve'",
+            // No root line: PVE adds root@pam only after the ACLs are read.
+            "user config - ignore invalid acl member 'root@pam'",
             "user config - ignore user 'bad user@pve' - invalid user name",
             "user config - ignore invalid vmid 'abc' in pool 'p1'",
             "user config - ignore duplicate vmid '100' in pool 'p2'",
             "user config - ignore token 'zed@pve!tok' - (illegal characters in expire 'x')",
         ]
     );
-    let expected = "user:root@pam:1:0::::::\nuser:zed@pve:1:0::::::\n\n\npool:p1::100:local:\npool:p2::::\n\nrole:Later:Sys.Audit:\nrole:Old:VM.Audit:\n\nacl:1:/vms:@nogroup,ghost@pve:Old:\nacl:1:/vms:zed@pve:PVEAuditor:\n";
+    // What the file holds: no line for the implied root@pam.
+    assert!(cfg.root_implied);
+    let expected = "user:zed@pve:1:0::::::\n\n\npool:p1::100:local:\npool:p2::::\n\nrole:Later:Sys.Audit:\nrole:Old:VM.Audit:\n\nacl:1:/vms:@nogroup,ghost@pve:Old:\nacl:1:/vms:zed@pve:PVEAuditor:\n";
     assert_eq!(cfg.write(), expected);
     // root@pam ACLs are kept in memory but never written.
     assert!(cfg.acl["/vms"].users.contains_key("root@pam"));

@@ -180,6 +180,10 @@ pub struct UserConfig {
     /// built-in (PVE's parser writes into its shared built-in table; such
     /// lines are never written back).
     pub builtin_additions: BTreeMap<String, BTreeSet<String>>,
+    /// `root@pam` has no line in the file: the parser added it with only
+    /// `enable` (`parse_user_config`), so it lists without `expire` and
+    /// the next write of user.cfg writes its line again.
+    pub root_implied: bool,
 }
 
 impl Default for UserConfig {
@@ -193,6 +197,7 @@ impl Default for UserConfig {
             acl: BTreeMap::new(),
             pools: BTreeMap::new(),
             builtin_additions: BTreeMap::new(),
+            root_implied: false,
         }
     }
 }

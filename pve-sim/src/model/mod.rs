@@ -18,6 +18,8 @@
 //! * [`secrets`]: [`TokenSecrets`] (`priv/token.cfg`) and [`Shadow`]
 //!   (`priv/shadow.cfg`, SHA-256 crypt hashes).
 //! * [`domains`]: [`Domains`] (`domains.cfg`) with realm create/update/delete.
+//! * [`realm_secrets`]: [`RealmPasswords`] (`priv/realm/<realm>.pw`, LDAP/AD
+//!   bind passwords).
 //! * [`state`]: [`State`], all files together: user create with password,
 //!   token create/regenerate/delete with secrets, token verification.
 //! * [`store`]: [`StateDir`], load from / atomically save to a directory.
@@ -39,6 +41,8 @@ mod mutate_access;
 mod mutate_users;
 pub mod perm;
 pub mod privileges;
+pub mod realm_ops;
+pub mod realm_secrets;
 pub mod realm_types;
 pub mod secrets;
 pub mod state;
@@ -53,6 +57,7 @@ pub use domains::{Domains, Realm};
 pub use error::{ModelError, ModelResult};
 pub use mutate_access::{AclUpdate, PoolUpdate};
 pub use mutate_users::{TokenParams, UserCreate, UserUpdate};
+pub use realm_secrets::RealmPasswords;
 pub use secrets::{Shadow, TokenSecrets};
 pub use state::{State, TokenCreated};
 pub use store::StateDir;

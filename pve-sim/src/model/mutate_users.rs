@@ -81,6 +81,8 @@ impl UserConfig {
         f: impl FnOnce(&mut UserConfig) -> ModelResult<T>,
     ) -> ModelResult<T> {
         let mut copy = self.clone();
+        // PVE's write starts from a fresh parse, which put root@pam back.
+        copy.root_implied = false;
         let out = f(&mut copy).map_err(|e| e.in_lock(prefix))?;
         *self = copy.reloaded();
         Ok(out)

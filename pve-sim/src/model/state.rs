@@ -9,6 +9,7 @@ use super::error::{ModelError, ModelResult};
 use super::ids::{split_tokenid, verify_userid};
 use super::mutate_users::{TokenParams, UserCreate};
 use super::perm::{AuthState, auth_state};
+use super::realm_secrets::RealmPasswords;
 use super::secrets::{Shadow, TokenSecrets};
 
 /// The whole access-control state of one simulated node.
@@ -25,6 +26,8 @@ pub struct State {
     pub pam: Shadow,
     /// `domains.cfg`.
     pub domains: Domains,
+    /// `priv/realm/<realm>.pw` (LDAP/AD bind passwords).
+    pub realm_passwords: RealmPasswords,
 }
 
 /// The answer of POST …/token/{tokenid}, and of a regenerating update.

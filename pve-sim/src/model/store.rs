@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 
 use super::config::UserConfig;
 use super::domains::Domains;
+use super::ids::is_realm_name;
+use super::realm_secrets::RealmPasswords;
 use super::secrets::{Shadow, TokenSecrets};
 use super::state::State;
 
@@ -20,6 +22,8 @@ pub const SHADOW_CFG: &str = "priv/shadow.cfg";
 pub const PAM_SHADOW_CFG: &str = "priv/pam-shadow.cfg";
 /// Realms.
 pub const DOMAINS_CFG: &str = "domains.cfg";
+/// LDAP/AD bind passwords, one `<realm>.pw` file each (`PVE/Auth/LDAP.pm`).
+pub const REALM_PW_DIR: &str = "priv/realm";
 
 /// A directory holding `user.cfg`, `domains.cfg` and `priv/…`. Missing files
 /// mean empty/default content, so an existing `user.cfg` can be dropped in.
@@ -49,13 +53,19 @@ impl StateDir {
 
     /// Load every file; returns the state and the parser warnings.
     pub fn load(&self) -> io::Result<(State, Vec<String>)> {
-        let (users, mut warnings) = UserConfig::parse(&read_optional(&self.dir.join(USER_CFG))?);
+        let user_cfg = read_optional(&self.dir.join(USER_CFG))?;
+        let (mut users, mut warnings) = UserConfig::parse(&user_cfg);
+        // No user.cfg yet: a fresh installation, whose file has root's line.
+        if user_cfg.trim().is_empty() {
+            users.root_implied = false;
+        }
         let tokens = TokenSecrets::parse(&read_optional(&self.dir.join(TOKEN_CFG))?);
         let (shadow, w) = Shadow::parse(&read_optional(&self.dir.join(SHADOW_CFG))?);
         warnings.extend(w);
         let (pam, w) = Shadow::parse(&read_optional(&self.dir.join(PAM_SHADOW_CFG))?);
         warnings.extend(w);
         let domains = Domains::parse(&read_optional(&self.dir.join(DOMAINS_CFG))?);
+        let realm_passwords = self.load_realm_passwords()?;
         Ok((
             State {
                 users,
@@ -63,6 +73,7 @@ impl StateDir {
                 shadow,
                 pam,
                 domains,
+                realm_passwords,
             },
             warnings,
         ))
@@ -74,7 +85,57 @@ impl StateDir {
         self.write_file(TOKEN_CFG, &state.tokens.write(), true)?;
         self.write_file(SHADOW_CFG, &state.shadow.write(), true)?;
         self.write_file(PAM_SHADOW_CFG, &state.pam.write(), true)?;
+        self.save_realm_passwords(&state.realm_passwords)?;
         self.write_file(DOMAINS_CFG, &state.domains.write(), false)
+    }
+
+    /// Every `priv/realm/<realm>.pw` whose name is a realm name.
+    fn load_realm_passwords(&self) -> io::Result<RealmPasswords> {
+        let entries = match fs::read_dir(self.dir.join(REALM_PW_DIR)) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(RealmPasswords::default()),
+            Err(e) => return Err(e),
+        };
+        let mut files = Vec::new();
+        for entry in entries {
+            let path = entry?.path();
+            let realm = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .and_then(|n| n.strip_suffix(".pw"))
+                .filter(|r| is_realm_name(r));
+            if let Some(realm) = realm {
+                files.push((realm.to_string(), fs::read_to_string(&path)?));
+            }
+        }
+        Ok(RealmPasswords::from_files(files))
+    }
+
+    /// Write each realm's `.pw` file (mode 0600) and remove the files of
+    /// realms that no longer have one.
+    fn save_realm_passwords(&self, passwords: &RealmPasswords) -> io::Result<()> {
+        let dir = self.dir.join(REALM_PW_DIR);
+        match fs::read_dir(&dir) {
+            Ok(entries) => {
+                for entry in entries {
+                    let path = entry?.path();
+                    let stale = path
+                        .file_name()
+                        .and_then(|n| n.to_str())
+                        .and_then(|n| n.strip_suffix(".pw"))
+                        .is_some_and(|realm| is_realm_name(realm) && !passwords.contains(realm));
+                    if stale {
+                        fs::remove_file(&path)?;
+                    }
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+        for (realm, content) in passwords.files() {
+            self.write_file(&format!("{REALM_PW_DIR}/{realm}.pw"), content, true)?;
+        }
+        Ok(())
     }
 
     /// Write only `user.cfg`.

@@ -45,6 +45,8 @@ impl UserConfig {
     /// absent.
     pub fn parse(text: &str) -> (UserConfig, Vec<String>) {
         let mut cfg = UserConfig::default();
+        // root@pam comes from its line, or is added at the end (below).
+        cfg.users.clear();
         let mut warnings = Vec::new();
         for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
             let data = perl_split_colon(line);
@@ -59,9 +61,10 @@ impl UserConfig {
                 _ => warnings.push(format!("user config - ignore config line: {line}")),
             }
         }
-        cfg.users
-            .entry(ROOT_USERID.to_string())
-            .or_insert_with(|| User::new(true));
+        if !cfg.users.contains_key(ROOT_USERID) {
+            cfg.users.insert(ROOT_USERID.to_string(), User::new(true));
+            cfg.root_implied = true;
+        }
         (cfg, warnings)
     }
 
@@ -72,6 +75,9 @@ impl UserConfig {
     pub fn write(&self) -> String {
         let mut out = String::new();
         for (userid, u) in &self.users {
+            if self.root_implied && userid == ROOT_USERID {
+                continue;
+            }
             out.push_str(&format!(
                 "user:{userid}:{}:{}:{}:{}:{}:{}:{}:\n",
                 u8::from(u.enable),

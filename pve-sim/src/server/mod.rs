@@ -38,6 +38,7 @@ pub fn app(state: SharedState) -> Router {
         .nest("/api2/json", crate::api::router(state.clone()))
         .merge(admin::router())
         .merge(crate::directory::router())
+        .merge(crate::inventory_admin::router())
         .with_state(state);
     Router::new().fallback_service(inner.map_request(normalize_uri))
 }

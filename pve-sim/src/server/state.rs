@@ -41,8 +41,9 @@ pub struct AppState {
     pub node_name: String,
     /// `/_sim` answers any loopback client, without root authentication.
     pub open_sim_admin: bool,
-    /// The read-only nodes, guests and storages (`--inventory`).
-    pub inventory: Arc<crate::inventory::Inventory>,
+    /// The nodes, guests and storages (`--inventory`; guests change only
+    /// through `/_sim/guests`).
+    pub inventory: crate::inventory::SharedInventory,
     /// The server certificate's fingerprint, GET /nodes' `ssl_fingerprint`
     /// (set once TLS is up).
     pub node_fingerprint: std::sync::OnceLock<String>,
@@ -113,7 +114,7 @@ impl AppState {
             auth_failure_delay,
             node_name: "pve".to_string(),
             open_sim_admin: false,
-            inventory: Arc::new(crate::inventory::Inventory::demo()),
+            inventory: crate::inventory::SharedInventory::new(crate::inventory::Inventory::demo()),
             node_fingerprint: std::sync::OnceLock::new(),
             tasks: Default::default(),
             directories: Default::default(),
@@ -123,15 +124,16 @@ impl AppState {
 
     /// Serve this inventory instead of the default one.
     pub fn with_inventory(mut self, inventory: crate::inventory::Inventory) -> Self {
-        self.inventory = Arc::new(inventory);
+        self.inventory = crate::inventory::SharedInventory::new(inventory);
         self
     }
 
     /// The inventory with each simulated node's status following its state.
     pub fn live_inventory(&self) -> Arc<crate::inventory::Inventory> {
+        let inventory = self.inventory.get();
         match self.cluster.get() {
-            Some(cluster) => cluster.live_inventory(&self.inventory),
-            None => Arc::clone(&self.inventory),
+            Some(cluster) => cluster.live_inventory(&inventory),
+            None => inventory,
         }
     }
 

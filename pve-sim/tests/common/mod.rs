@@ -75,9 +75,37 @@ pub async fn harness() -> Harness {
 
 impl Harness {
     pub async fn send(&self, method: &str, path: &str, token: Option<&str>, form: &str) -> Reply {
+        self.send_body(
+            method,
+            path,
+            token,
+            "application/x-www-form-urlencoded",
+            form,
+        )
+        .await
+    }
+
+    /// As root (ticket), with a JSON body.
+    pub async fn send_json(&self, method: &str, path: &str, body: &Value) -> Reply {
+        self.send_body(method, path, None, "application/json", &body.to_string())
+            .await
+    }
+
+    async fn send_body(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        content_type: &str,
+        form: &str,
+    ) -> Reply {
         let mut builder = Request::builder()
             .method(method)
-            .uri(format!("/api2/json{path}"));
+            .uri(if path.starts_with("/_sim/") {
+                path.to_string()
+            } else {
+                format!("/api2/json{path}")
+            });
         match token {
             Some(token) => {
                 builder = builder.header("authorization", format!("PVEAPIToken={token}"))
@@ -92,7 +120,7 @@ impl Harness {
         let body = if form.is_empty() {
             Body::empty()
         } else {
-            builder = builder.header("content-type", "application/x-www-form-urlencoded");
+            builder = builder.header("content-type", content_type);
             Body::from(form.to_string())
         };
         let app = pve_sim::server::app(Arc::clone(&self.state));
