@@ -10,7 +10,7 @@ use tfplugin::schema::{Attribute, Block, IdentityAttribute, IdentitySchema, Sche
 use tfplugin::value::{Type, Value};
 use time::OffsetDateTime;
 
-use crate::connection::{Connection, Pve};
+use crate::connection::{Connection, Creation, Pve};
 use crate::convert::{self, check_known_string};
 
 mod model;
@@ -179,32 +179,27 @@ Import with the full token id: `terraform import pve_user_token.NAME ci@pve!depl
             privsep: Some(model.privileges_separation),
         };
         let id = token.clone();
-        let created = match connection
-            .write(
+        let token_text = token.to_string();
+        let created = connection
+            .create_or_adopt(
+                &Creation::new("API token", &token_text, "pve_user_token", "token_name")
+                    .conflict_hint(CONFLICT_HINT),
                 |client| async move { client.tokens(id.user()).create(id.name(), &request).await },
+                |client| {
+                    let id = token.clone();
+                    async move { client.tokens(id.user()).get(id.name()).await }
+                },
+                |found| {
+                    let read = TokenModel::from_api(&token, found, &model, None);
+                    read.comment == model.comment
+                        && read.expiration_date == model.expiration_date
+                        && read.privileges_separation == model.privileges_separation
+                },
             )
-            .await
-        {
-            Ok(created) => created,
-            Err(error) if error.is_conflict() => {
-                return Err(Diagnostics::from(
-                    Diagnostic::error(
-                        format!("API token '{token}' already exists"),
-                        format!(
-                            "User '{}' already has a token '{}'. Import it with `terraform import pve_user_token.NAME {token}` (its secret cannot be recovered, so `value` stays null), or choose another token_name. If this is a replacement with `create_before_destroy`, the new token needs a name of its own (the old one still exists at this point): drop `create_before_destroy`, or put a keeper in the name.\n\n{error}",
-                            token.user(),
-                            token.name()
-                        ),
-                    )
-                    .at_attribute("token_name"),
-                ));
-            }
-            Err(error) if error.is_outcome_unknown() => {
-                adopt_interrupted(&connection, &token, &model, &error).await?
-            }
-            Err(error) => {
-                return Err(connection.diagnose(&format!("create API token '{token}'"), &error));
-            }
+            .await?;
+        let created = match created {
+            Some(created) => created,
+            None => regenerate_adopted(&connection, &token).await?,
         };
         let value = format!("{}={}", created.id, created.secret.expose());
         let model = TokenModel {
@@ -367,35 +362,16 @@ async fn user_is_gone(connection: &Connection, user: &UserId) -> bool {
     matches!(connection.client().users().get(user).await, Err(error) if error.is_not_found())
 }
 
-/// After a create whose answer was lost: if PVE has the token as planned,
-/// give it a fresh secret (the lost one is unrecoverable) and adopt it.
-async fn adopt_interrupted(
+/// What "already exists" adds for a token: the secret is lost on import, and
+/// a replacement with `create_before_destroy` needs a name of its own.
+const CONFLICT_HINT: &str = "Its secret cannot be recovered, so an imported token's `value` stays null. If this is a replacement with `create_before_destroy`, the new token needs a name of its own (the old one still exists at this point): drop `create_before_destroy`, or put a keeper in the name.";
+
+/// After a create whose answer was lost and whose token PVE has as planned:
+/// give it a fresh secret (the lost one is unrecoverable).
+async fn regenerate_adopted(
     connection: &Connection,
     token: &TokenId,
-    model: &TokenModel,
-    error: &proxmox_client::Error,
 ) -> Result<CreatedToken, Diagnostics> {
-    let found = match connection
-        .client()
-        .tokens(token.user())
-        .get(token.name())
-        .await
-    {
-        Ok(found) => found,
-        Err(_) => return Err(connection.diagnose(&format!("create API token '{token}'"), error)),
-    };
-    let read = TokenModel::from_api(token, &found, model, None);
-    if read.comment != model.comment
-        || read.expiration_date != model.expiration_date
-        || read.privileges_separation != model.privileges_separation
-    {
-        return Err(Diagnostics::error(
-            format!("API token '{token}' exists with other settings"),
-            format!(
-                "The create request was interrupted and a token '{token}' now exists, but not as planned; it may belong to someone else. Inspect it, then delete it or import it (`terraform import pve_user_token.NAME {token}`).\n\n{error}"
-            ),
-        ));
-    }
     let id = token.clone();
     let regenerated = connection
         .write(|client| async move { client.tokens(id.user()).regenerate(id.name()).await })
@@ -428,7 +404,7 @@ async fn adopt_interrupted(
     Err(Diagnostics::error(
         format!("API token '{token}' was created but its secret was lost"),
         format!(
-            "The create request was interrupted after PVE created the token, and its secret could not be replaced ({regenerate_error}). {next_step}\n\n{error}"
+            "The create request was interrupted after PVE created the token, and its secret could not be replaced ({regenerate_error}). {next_step}"
         ),
     ))
 }
