@@ -132,16 +132,20 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
         // Computed attributes are unknown in a plan until apply: they decode
         // to their type's default (an empty string or set, `None`) instead of
         // failing. Every other attribute must be known.
+        // An attribute with a default decodes null (a value written before
+        // the framework applied the default) as the default.
         let decode = if spec.computed {
-            quote!(::tfplugin::model::decode_computed::<#ty>(value, #name))
+            quote!(::tfplugin::model::decode_computed::<#ty>(__tf_object, #name))
+        } else if let Some(default) = &spec.default {
+            quote!(::tfplugin::model::decode_or::<#ty>(__tf_object, #name, ::tfplugin::value::Value::from(#default)))
         } else {
-            quote!(::tfplugin::model::decode::<#ty>(value, #name))
+            quote!(::tfplugin::model::decode::<#ty>(__tf_object, #name))
         };
         decoders.push(quote! {
             let #ident = match #decode {
                 ::std::result::Result::Ok(field) => ::std::option::Option::Some(field),
                 ::std::result::Result::Err(diagnostic) => {
-                    diagnostics.push(diagnostic);
+                    __tf_diagnostics.push(diagnostic);
                     ::std::option::Option::None
                 }
             };
@@ -217,13 +221,14 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
             }
 
             fn from_value(
-                value: &::tfplugin::value::Value,
+                __tf_object: &::tfplugin::value::Value,
             ) -> ::std::result::Result<Self, ::tfplugin::diag::Diagnostics> {
-                let mut diagnostics = ::tfplugin::diag::Diagnostics::new();
+                // Locals named so that no field (bound by its own name) can shadow them.
+                let mut __tf_diagnostics = ::tfplugin::diag::Diagnostics::new();
                 #(#decoders)*
                 match (#(#inits,)*) {
                     (#(::std::option::Option::Some(#inits),)*) => ::std::result::Result::Ok(Self { #(#inits),* }),
-                    _ => ::std::result::Result::Err(diagnostics),
+                    _ => ::std::result::Result::Err(__tf_diagnostics),
                 }
             }
 
