@@ -376,6 +376,10 @@ impl Connection {
     }
 }
 
+#[path = "connection_create.rs"]
+mod create;
+pub use create::Creation;
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 #[path = "connection_tests.rs"]

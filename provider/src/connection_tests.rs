@@ -304,3 +304,75 @@ async fn objects_missing_from_a_list_are_left_to_the_object_read() {
             .is_none()
     );
 }
+
+/// One create through `create_or_adopt` of group `id` with `comment`,
+/// adopting only a group whose comment is `adopt_if`.
+async fn create_group(
+    connection: &Connection,
+    id: &str,
+    comment: &str,
+    adopt_if: &str,
+) -> Result<Option<()>, tfplugin::diag::Diagnostics> {
+    let group: GroupId = id.parse().unwrap();
+    let creation = super::Creation::new("group", id, "pve_group", "group_id");
+    let request = CreateGroup {
+        comment: Some(comment.to_string()),
+    };
+    let created = group.clone();
+    connection
+        .create_or_adopt(
+            &creation,
+            |client| async move { client.groups().create(&created, &request).await },
+            |client| {
+                let id = group.clone();
+                async move { client.groups().get(&id).await }
+            },
+            |found| found.comment.as_deref() == Some(adopt_if),
+        )
+        .await
+}
+
+#[tokio::test]
+async fn create_or_adopt_creates_refuses_and_adopts_only_what_was_planned() {
+    let (sim, connection, _root) = simulated().await;
+    assert_eq!(
+        create_group(&connection, "ops", "x", "x").await.unwrap(),
+        Some(())
+    );
+
+    // Already there: one wording, naming the import command, at the attribute.
+    let exists = create_group(&connection, "ops", "x", "x")
+        .await
+        .unwrap_err();
+    let diagnostic = &exists.0[0];
+    assert_eq!(diagnostic.summary, "Group 'ops' already exists");
+    assert!(diagnostic.detail.starts_with(
+        "PVE already has a group 'ops'. To manage it with Terraform, import it: `terraform import pve_group.NAME ops`"
+    ));
+    assert_eq!(
+        diagnostic.attribute,
+        Some(tfplugin::diag::AttributePath::attribute("group_id"))
+    );
+
+    // PVE commits, the answer is lost: read back and adopt what was planned…
+    let lose_answers = pve_sim::FaultConfig {
+        drop_after_commit_rate: 1.0,
+        path_prefix: "/access/groups".into(),
+        ..Default::default()
+    };
+    sim.set_faults(lose_answers);
+    assert_eq!(
+        create_group(&connection, "dev", "y", "y").await.unwrap(),
+        None
+    );
+    // …and refuse anything else, naming the import command.
+    let other = create_group(&connection, "qa", "z", "not z")
+        .await
+        .unwrap_err();
+    let diagnostic = &other.0[0];
+    assert_eq!(diagnostic.summary, "Group 'qa' exists with other settings");
+    assert!(diagnostic.detail.contains(
+        "now exists, but not as planned; it may belong to someone else. Inspect it, then import it (`terraform import pve_group.NAME qa`) or delete it."
+    ));
+    sim.set_faults(pve_sim::FaultConfig::default());
+}

@@ -4,12 +4,13 @@ use std::collections::BTreeSet;
 
 use async_trait::async_trait;
 use proxmox_client::{CreateGroup, Group, GroupId, UpdateGroup};
-use tfplugin::diag::{Diagnostic, Diagnostics};
+use tfplugin::Model;
+use tfplugin::diag::Diagnostics;
 use tfplugin::provider::{ImportRequest, MoveStateRequest, MovedState, Resource, ResourceState};
-use tfplugin::schema::{Attribute, Block, IdentityAttribute, IdentitySchema, Schema};
-use tfplugin::value::{Type, Value};
+use tfplugin::schema::{IdentitySchema, Schema};
+use tfplugin::value::Value;
 
-use crate::connection::Pve;
+use crate::connection::{Creation, Pve};
 use crate::convert::{self, check_known_string};
 use crate::resources::moved::BpgState;
 
@@ -35,35 +36,11 @@ impl Resource for GroupResource {
     }
 
     fn schema(&self) -> Schema {
-        Schema::new(Block {
-            description: "A Proxmox VE group (`/access/groups`): grant privileges to many users at once with `pve_acl.group_id`. Members join through `pve_user.groups`. \
-Import with the group id: `terraform import pve_group.NAME ops`."
-                .into(),
-            attributes: vec![
-                Attribute::required("group_id", Type::String)
-                    .description("The group name: letters, digits, `.`, `-`, `_`. Changing it replaces the group (PVE then drops its ACL entries and memberships).")
-                    .requires_replace(),
-                Attribute::optional("comment", Type::String)
-                    .description("A free-text comment. Leave it unset (not `\"\"`) for none."),
-                Attribute::computed("members", Type::Set(Box::new(Type::String))).description(
-                    "The user ids in the group, as PVE reports them. Read-only: membership is managed on `pve_user.groups`.",
-                ),
-            ],
-            ..Block::default()
-        })
+        GroupModel::schema()
     }
 
     fn identity_schema(&self) -> Option<IdentitySchema> {
-        Some(IdentitySchema {
-            version: 0,
-            attributes: vec![IdentityAttribute {
-                name: "group_id".into(),
-                ty: Type::String,
-                required_for_import: true,
-                optional_for_import: false,
-                description: "The group name.".into(),
-            }],
-        })
+        GroupModel::identity_schema()
     }
 
     async fn validate(&self, config: &Value) -> Diagnostics {
@@ -78,48 +55,17 @@ Import with the group id: `terraform import pve_group.NAME ops`."
             comment: model.comment.clone(),
         };
         let id = group.clone();
-        match connection
-            .write(|client| async move { client.groups().create(&id, &request).await })
-            .await
-        {
-            Ok(()) => {}
-            Err(error) if error.is_conflict() => {
-                return Err(Diagnostics::from(
-                    Diagnostic::error(
-                        format!("Group '{group}' already exists"),
-                        format!(
-                            "PVE already has a group '{group}'. To manage it with Terraform, import it: `terraform import pve_group.NAME {group}` (or an `import {{ to = pve_group.NAME, id = \"{group}\" }}` block); or choose another group_id.\n\n{error}"
-                        ),
-                    )
-                    .at_attribute("group_id"),
-                ));
-            }
-            Err(error) if error.is_outcome_unknown() => {
-                match connection
-                    .read_back(|client| {
-                        let id = group.clone();
-                        async move { client.groups().get(&id).await }
-                    })
-                    .await
-                {
-                    Ok(found) if found.comment == model.comment => {}
-                    Ok(_) => {
-                        return Err(Diagnostics::error(
-                            format!("Group '{group}' exists with another comment"),
-                            format!(
-                                "The create request was interrupted and a group '{group}' now exists, but not as planned; it may belong to someone else. Inspect it, then import it (`terraform import pve_group.NAME {group}`) or delete it.\n\n{error}"
-                            ),
-                        ));
-                    }
-                    Err(_) => {
-                        return Err(connection.diagnose(&format!("create group '{group}'"), &error));
-                    }
-                }
-            }
-            Err(error) => {
-                return Err(connection.diagnose(&format!("create group '{group}'"), &error));
-            }
-        }
+        connection
+            .create_or_adopt(
+                &Creation::new("group", group.as_str(), "pve_group", GroupModel::GROUP_ID),
+                |client| async move { client.groups().create(&id, &request).await },
+                |client| {
+                    let id = group.clone();
+                    async move { client.groups().get(&id).await }
+                },
+                |found| found.comment == model.comment,
+            )
+            .await?;
         // The group exists now: never fail from here on, or Terraform would forget it.
         let state = match connection.client().groups().get(&group).await {
             Ok(found) => GroupModel::from_api(&found),
@@ -128,7 +74,7 @@ Import with the group id: `terraform import pve_group.NAME ops`."
                 ..model
             },
         };
-        Ok(state.into_state())
+        Ok(state.to_state())
     }
 
     async fn read(&self, current: &ResourceState) -> Result<Option<ResourceState>, Diagnostics> {
@@ -139,7 +85,7 @@ Import with the group id: `terraform import pve_group.NAME ops`."
             None => connection.client().groups().get(&group).await,
         };
         match found {
-            Ok(found) => Ok(Some(GroupModel::from_api(&found).into_state())),
+            Ok(found) => Ok(Some(GroupModel::from_api(&found).to_state())),
             Err(error) if error.is_not_found() => Ok(None),
             Err(error) => Err(connection.diagnose(&format!("read group '{group}'"), &error)),
         }
@@ -169,7 +115,7 @@ Import with the group id: `terraform import pve_group.NAME ops`."
             .get(&group)
             .await
             .map_err(|error| connection.diagnose(&format!("read group '{group}'"), &error))?;
-        Ok(GroupModel::from_api(&found).into_state())
+        Ok(GroupModel::from_api(&found).to_state())
     }
 
     async fn delete(&self, prior: &ResourceState) -> Result<(), Diagnostics> {
@@ -187,7 +133,7 @@ Import with the group id: `terraform import pve_group.NAME ops`."
         let group = parse_import_id(request)?;
         let connection = self.pve.connection()?;
         match connection.client().groups().get(&group).await {
-            Ok(found) => Ok(vec![GroupModel::from_api(&found).into_state()]),
+            Ok(found) => Ok(vec![GroupModel::from_api(&found).to_state()]),
             Err(error) if error.is_not_found() => Err(Diagnostics::error(
                 format!("Group '{group}' does not exist"),
                 "There is no such group on the PVE server, so there is nothing to import. Check the name (it is case-sensitive), or let Terraform create it.",
@@ -207,7 +153,7 @@ Import with the group id: `terraform import pve_group.NAME ops`."
 /// Checks what can be checked without PVE; unknown values are skipped.
 fn validate_config(config: &Value) -> Diagnostics {
     let mut diagnostics = Diagnostics::new();
-    check_known_string(config, "group_id", &mut diagnostics, |text| {
+    check_known_string(config, GroupModel::GROUP_ID, &mut diagnostics, |text| {
         text.parse::<GroupId>()
             .map(drop)
             .map_err(|error| format!("{error}. Use a value like `{GROUP_EXAMPLE}`."))
@@ -215,7 +161,7 @@ fn validate_config(config: &Value) -> Diagnostics {
     });
     check_known_string(
         config,
-        "comment",
+        GroupModel::COMMENT,
         &mut diagnostics,
         convert::user_cfg_comment,
     );
@@ -223,7 +169,7 @@ fn validate_config(config: &Value) -> Diagnostics {
 }
 
 fn parse_import_id(request: &ImportRequest) -> Result<GroupId, Diagnostics> {
-    let text = convert::import_key(request, "group_id");
+    let text = convert::import_key(request, GroupModel::GROUP_ID);
     text.parse().map_err(|error| {
         Diagnostics::error(
             "Invalid import id",
@@ -233,30 +179,32 @@ fn parse_import_id(request: &ImportRequest) -> Result<GroupId, Diagnostics> {
 }
 
 /// The state of one `pve_group`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Model)]
+#[tf(
+    description = "A Proxmox VE group (`/access/groups`): grant privileges to many users at once with `pve_acl.group_id`. Members join through `pve_user.groups`. \
+Import with the group id: `terraform import pve_group.NAME ops`."
+)]
 struct GroupModel {
+    #[tf(
+        required,
+        requires_replace,
+        identity = "The group name.",
+        description = "The group name: letters, digits, `.`, `-`, `_`. Changing it replaces the group (PVE then drops its ACL entries and memberships)."
+    )]
     group_id: String,
+    #[tf(
+        optional,
+        description = "A free-text comment. Leave it unset (not `\"\"`) for none."
+    )]
     comment: Option<String>,
+    #[tf(
+        computed,
+        description = "The user ids in the group, as PVE reports them. Read-only: membership is managed on `pve_user.groups`."
+    )]
     members: BTreeSet<String>,
 }
 
 impl GroupModel {
-    fn from_value(value: &Value) -> Result<Self, Diagnostics> {
-        let members = if value.get("members").is_unknown() {
-            BTreeSet::new()
-        } else {
-            convert::strings(value, "members")?
-                .unwrap_or_default()
-                .into_iter()
-                .collect()
-        };
-        Ok(GroupModel {
-            group_id: convert::required_string(value, "group_id")?,
-            comment: convert::string(value, "comment")?,
-            members,
-        })
-    }
-
     fn from_api(found: &Group) -> Self {
         GroupModel {
             group_id: found.groupid.to_string(),
@@ -266,26 +214,7 @@ impl GroupModel {
     }
 
     fn group(&self) -> Result<GroupId, Diagnostics> {
-        convert::parse_id(&self.group_id, "group_id", GROUP_EXAMPLE).map_err(Diagnostics::from)
-    }
-
-    fn to_value(&self) -> Value {
-        Value::object([
-            ("group_id", Value::string(&self.group_id)),
-            ("comment", convert::opt_string(self.comment.clone())),
-            (
-                "members",
-                Value::set_of_strings(self.members.iter().cloned()),
-            ),
-        ])
-    }
-
-    fn into_state(self) -> ResourceState {
-        ResourceState {
-            state: self.to_value(),
-            identity: Some(Value::object([("group_id", Value::string(&self.group_id))])),
-            private: Vec::new(),
-        }
+        convert::parse_id(&self.group_id, Self::GROUP_ID, GROUP_EXAMPLE).map_err(Diagnostics::from)
     }
 }
 
@@ -297,17 +226,17 @@ const BPG_TYPES: [&str; 1] = ["proxmox_virtual_environment_group"];
 fn from_bpg(bpg: &mut BpgState<'_>) -> Result<ResourceState, Diagnostics> {
     let group_id = bpg.required("group_id");
     crate::resources::moved::warn_inline_acl(bpg, "group", &group_id);
-    let value = Value::object([
-        ("group_id", Value::string(&group_id)),
-        ("comment", convert::opt_string(bpg.text("comment"))),
-        (
-            "members",
-            Value::set_of_strings(bpg.strings("members").unwrap_or_default()),
-        ),
-    ]);
-    let model = GroupModel::from_value(&value)?;
+    let model = GroupModel {
+        comment: bpg.text("comment"),
+        members: bpg
+            .strings("members")
+            .unwrap_or_default()
+            .into_iter()
+            .collect(),
+        group_id,
+    };
     model.group()?;
-    Ok(model.into_state())
+    Ok(model.to_state())
 }
 
 #[cfg(test)]
@@ -326,7 +255,7 @@ mod tests {
             model.members,
             BTreeSet::from(["a@pve".to_string(), "b@pve".to_string()])
         );
-        let state = model.clone().into_state();
+        let state = model.to_state();
         assert_eq!(GroupModel::from_value(&state.state).unwrap(), model);
         assert_eq!(
             state.identity.unwrap().get("group_id").as_str(),

@@ -74,6 +74,7 @@ mod convert;
 pub mod diag;
 pub mod handshake;
 pub mod logging;
+pub mod model;
 mod plan;
 mod proto;
 pub mod provider;
@@ -85,7 +86,12 @@ pub mod transport;
 pub mod value;
 mod wire;
 
+pub use model::Model;
 pub use serve::{ServeError, ServeOptions, serve};
+
+// The derive macro names this crate `::tfplugin`, also in its own tests.
+#[cfg(test)]
+extern crate self as tfplugin;
 pub use tls::TlsError;
 
 #[cfg(test)]

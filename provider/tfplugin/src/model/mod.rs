@@ -1,0 +1,307 @@
+//! One Rust struct per Terraform type: its fields *are* the attributes.
+//!
+//! `#[derive(Model)]` reads `#[tf(…)]` on each field and derives the schema
+//! attributes, decoding ([`Value`] → struct, every error a diagnostic at the
+//! attribute), encoding (struct → [`Value`]), the resource identity, and one
+//! constant per attribute name (`GroupModel::GROUP_ID == "group_id"`), so
+//! validation, plan rules and diagnostics name attributes without string
+//! literals and a misspelt name does not compile.
+//!
+//! ```
+//! use std::collections::BTreeSet;
+//! use tfplugin::model::Model;
+//!
+//! #[derive(Debug, PartialEq, tfplugin::Model)]
+//! #[tf(description = "A group.")]
+//! struct GroupModel {
+//!     #[tf(required, requires_replace, identity = "The group name.", description = "The group name.")]
+//!     group_id: String,
+//!     #[tf(optional, description = "A comment.")]
+//!     comment: Option<String>,
+//!     #[tf(computed, description = "The members.")]
+//!     members: BTreeSet<String>,
+//! }
+//!
+//! let group = GroupModel { group_id: "ops".into(), comment: None, members: BTreeSet::new() };
+//! assert_eq!(GroupModel::from_value(&group.to_value()).unwrap(), group);
+//! assert_eq!(GroupModel::GROUP_ID, "group_id");
+//! assert_eq!(GroupModel::schema().block.attributes.len(), 3);
+//! ```
+//!
+//! Field keys: how it is set — `required`, `optional`, `computed` (or
+//! `optional, computed`); `description = EXPR` (anything `Into<String>`);
+//! `sensitive`, `write_only`, `deprecated`; plan rules `requires_replace`,
+//! `use_state_for_unknown`, `default = EXPR` (anything `Into<Value>`; makes the
+//! attribute computed); `identity = "description"` (part of the resource
+//! identity, required for import; add `identity_optional` for optional);
+//! `name = "…"` when the attribute name is not the field name. On the struct:
+//! `description = EXPR`, `version = N`.
+//!
+//! Unknown values: a `computed` attribute may be unknown in a plan, so it
+//! decodes to its type's default (`None`, `""`, an empty set); any other
+//! unknown attribute is an error naming it. An attribute with `default = …`
+//! decodes null as that default. Null decodes to `None` for
+//! `Option<T>`, to an empty collection for sets, lists and maps, and is an
+//! error for the other types.
+//!
+//! Field types are those implementing [`Field`]: `String`, `bool`, `i64`,
+//! `Option<T>`, `BTreeSet<T>` (a set), `Vec<T>` (a list), `BTreeMap<String, T>`
+//! (a map).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::codec::CodecError;
+use crate::diag::{Diagnostic, Diagnostics, PathStep};
+use crate::provider::ResourceState;
+use crate::schema::{Attribute, Block, IdentitySchema, Schema};
+use crate::value::{Type, Value};
+
+pub use tfplugin_derive::Model;
+
+/// A struct describing one Terraform type; implemented by `#[derive(Model)]`.
+pub trait Model: Sized {
+    /// The schema version (`#[tf(version = N)]` on the struct; 0 by default).
+    const VERSION: i64;
+
+    /// The type's description (`#[tf(description = …)]` on the struct).
+    fn description() -> String;
+
+    /// The schema attributes, in field order.
+    fn attributes() -> Vec<Attribute>;
+
+    /// The identity schema, from the fields marked `identity`; `None` without any.
+    fn identity_schema() -> Option<IdentitySchema>;
+
+    /// Decodes a configuration, plan or state; errors name the attribute.
+    fn from_value(value: &Value) -> Result<Self, Diagnostics>;
+
+    /// Encodes as a state value (every attribute, null where absent).
+    fn to_value(&self) -> Value;
+
+    /// The identity value, from the fields marked `identity`.
+    fn identity(&self) -> Option<Value>;
+
+    /// The block: the description and the attributes.
+    fn block() -> Block {
+        Block {
+            description: Self::description(),
+            attributes: Self::attributes(),
+            ..Block::default()
+        }
+    }
+
+    /// The schema: [`Model::block`] at [`Model::VERSION`].
+    fn schema() -> Schema {
+        Schema {
+            version: Self::VERSION,
+            block: Self::block(),
+        }
+    }
+
+    /// The resource state: the value, the identity, no private data.
+    fn to_state(&self) -> ResourceState {
+        ResourceState {
+            state: self.to_value(),
+            identity: self.identity(),
+            private: Vec::new(),
+        }
+    }
+}
+
+/// A Rust type that can be a model field: its Terraform type and conversions.
+pub trait Field: Sized {
+    /// The Terraform type of the attribute.
+    fn ty() -> Type;
+
+    /// What a null value decodes to; `None` when null is not acceptable.
+    fn from_null() -> Option<Self> {
+        None
+    }
+
+    /// Decodes a known, non-null value. Errors carry the path below the attribute.
+    fn decode(value: &Value) -> Result<Self, CodecError>;
+
+    /// Encodes the field.
+    fn encode(&self) -> Value;
+}
+
+/// Decodes attribute `name` of `object`, which must be known.
+pub fn decode<T: Field>(object: &Value, name: &str) -> Result<T, Diagnostic> {
+    decode_value(object.get(name)).map_err(|error| invalid(name, error))
+}
+
+/// Decodes attribute `name` of `object`; unknown (a computed attribute in a
+/// plan) decodes to the type's default.
+pub fn decode_computed<T: Field + Default>(object: &Value, name: &str) -> Result<T, Diagnostic> {
+    match object.get(name) {
+        Value::Unknown => Ok(T::default()),
+        _ => decode(object, name),
+    }
+}
+
+/// Decodes attribute `name` of `object`; null decodes as `default`.
+pub fn decode_or<T: Field>(object: &Value, name: &str, default: Value) -> Result<T, Diagnostic> {
+    match object.get(name) {
+        Value::Null => decode_value(&default).map_err(|error| invalid(name, error)),
+        _ => decode(object, name),
+    }
+}
+
+fn decode_value<T: Field>(value: &Value) -> Result<T, CodecError> {
+    match value {
+        Value::Unknown => Err(CodecError::new("value is not known yet")),
+        Value::Null => T::from_null().ok_or_else(|| CodecError::new("a value is required")),
+        value => T::decode(value),
+    }
+}
+
+fn invalid(name: &str, error: CodecError) -> Diagnostic {
+    error
+        .within(PathStep::Attribute(name.to_owned()))
+        .to_diagnostic(format!("Invalid {name}"))
+}
+
+fn wrong_kind(wanted: &str, value: &Value) -> CodecError {
+    CodecError::new(format!("{wanted} is required, found {}", value.kind_name()))
+}
+
+impl Field for String {
+    fn ty() -> Type {
+        Type::String
+    }
+    fn decode(value: &Value) -> Result<Self, CodecError> {
+        value
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| wrong_kind("a string", value))
+    }
+    fn encode(&self) -> Value {
+        Value::String(self.clone())
+    }
+}
+
+impl Field for bool {
+    fn ty() -> Type {
+        Type::Bool
+    }
+    fn decode(value: &Value) -> Result<Self, CodecError> {
+        value.as_bool().ok_or_else(|| wrong_kind("a bool", value))
+    }
+    fn encode(&self) -> Value {
+        Value::Bool(*self)
+    }
+}
+
+impl Field for i64 {
+    fn ty() -> Type {
+        Type::Number
+    }
+    fn decode(value: &Value) -> Result<Self, CodecError> {
+        match value {
+            Value::Number(number) => number.as_i64().ok_or_else(|| {
+                CodecError::new(
+                    "a whole number between -9223372036854775808 and 9223372036854775807 is required",
+                )
+            }),
+            value => Err(wrong_kind("a number", value)),
+        }
+    }
+    fn encode(&self) -> Value {
+        Value::from(*self)
+    }
+}
+
+impl<T: Field> Field for Option<T> {
+    fn ty() -> Type {
+        T::ty()
+    }
+    fn from_null() -> Option<Self> {
+        Some(None)
+    }
+    fn decode(value: &Value) -> Result<Self, CodecError> {
+        T::decode(value).map(Some)
+    }
+    fn encode(&self) -> Value {
+        self.as_ref().map_or(Value::Null, Field::encode)
+    }
+}
+
+/// Decodes the elements of a list or set; errors name the element's index.
+fn elements<T: Field>(value: &Value) -> Result<Vec<T>, CodecError> {
+    let Some(items) = value.elements() else {
+        return Err(wrong_kind("a list or set", value));
+    };
+    items
+        .iter()
+        .enumerate()
+        .map(|(index, item)| {
+            decode_value(item).map_err(|error| {
+                error.within(PathStep::ElementKeyInt(
+                    i64::try_from(index).unwrap_or(i64::MAX),
+                ))
+            })
+        })
+        .collect()
+}
+
+impl<T: Field + Ord> Field for BTreeSet<T> {
+    fn ty() -> Type {
+        Type::Set(Box::new(T::ty()))
+    }
+    fn from_null() -> Option<Self> {
+        Some(BTreeSet::new())
+    }
+    fn decode(value: &Value) -> Result<Self, CodecError> {
+        elements(value).map(|items| items.into_iter().collect())
+    }
+    fn encode(&self) -> Value {
+        Value::Set(self.iter().map(Field::encode).collect())
+    }
+}
+
+impl<T: Field> Field for Vec<T> {
+    fn ty() -> Type {
+        Type::List(Box::new(T::ty()))
+    }
+    fn from_null() -> Option<Self> {
+        Some(Vec::new())
+    }
+    fn decode(value: &Value) -> Result<Self, CodecError> {
+        elements(value)
+    }
+    fn encode(&self) -> Value {
+        Value::List(self.iter().map(Field::encode).collect())
+    }
+}
+
+impl<T: Field> Field for BTreeMap<String, T> {
+    fn ty() -> Type {
+        Type::Map(Box::new(T::ty()))
+    }
+    fn from_null() -> Option<Self> {
+        Some(BTreeMap::new())
+    }
+    fn decode(value: &Value) -> Result<Self, CodecError> {
+        let Some(entries) = value.as_map() else {
+            return Err(wrong_kind("a map", value));
+        };
+        entries
+            .iter()
+            .map(|(key, item)| {
+                decode_value(item)
+                    .map(|item| (key.clone(), item))
+                    .map_err(|error| error.within(PathStep::ElementKeyString(key.clone())))
+            })
+            .collect()
+    }
+    fn encode(&self) -> Value {
+        Value::Map(
+            self.iter()
+                .map(|(key, item)| (key.clone(), item.encode()))
+                .collect(),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,254 @@
+//! The derive against hand-written schemas and values.
+
+#![allow(clippy::unwrap_used)]
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::Model;
+use crate::diag::{AttributePath, PathStep};
+use crate::schema::{Attribute, Block, IdentityAttribute, IdentitySchema, Schema};
+use crate::value::{Type, Value};
+
+const COMMENT_TEXT: &str = "A comment.";
+
+#[derive(Debug, Clone, PartialEq, crate::Model)]
+#[tf(description = "A group.", version = 1)]
+struct GroupModel {
+    #[tf(
+        required,
+        requires_replace,
+        identity = "The group name.",
+        description = "The group name."
+    )]
+    group_id: String,
+    #[tf(optional, description = COMMENT_TEXT)]
+    comment: Option<String>,
+    #[tf(computed, description = format!("The {}.", "members"))]
+    members: BTreeSet<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, crate::Model)]
+struct EveryKind {
+    #[tf(required, identity = "The name.")]
+    name: String,
+    #[tf(optional, identity = "The scope.", identity_optional)]
+    scope: Option<String>,
+    #[tf(optional, default = true, description = "Propagate.")]
+    propagate: bool,
+    #[tf(optional, computed, use_state_for_unknown)]
+    id: Option<String>,
+    #[tf(optional)]
+    count: Option<i64>,
+    #[tf(optional, sensitive, write_only)]
+    secret: Option<String>,
+    #[tf(optional, deprecated)]
+    old: Option<bool>,
+    #[tf(optional)]
+    ordered: Vec<String>,
+    #[tf(optional)]
+    labels: BTreeMap<String, String>,
+    #[tf(optional, name = "type")]
+    kind: Option<String>,
+    // Names the generated code must not trip over.
+    #[tf(computed)]
+    value: Option<String>,
+    #[tf(computed)]
+    diagnostics: Option<String>,
+}
+
+fn group() -> GroupModel {
+    GroupModel {
+        group_id: "ops".into(),
+        comment: Some("Operators".into()),
+        members: BTreeSet::from(["a@pve".to_string(), "b@pve".to_string()]),
+    }
+}
+
+#[test]
+fn schema_equals_the_hand_written_one() {
+    let hand_written = Schema {
+        version: 1,
+        block: Block {
+            description: "A group.".into(),
+            attributes: vec![
+                Attribute::required("group_id", Type::String)
+                    .description("The group name.")
+                    .requires_replace(),
+                Attribute::optional("comment", Type::String).description("A comment."),
+                Attribute::computed("members", Type::Set(Box::new(Type::String)))
+                    .description("The members."),
+            ],
+            ..Block::default()
+        },
+    };
+    assert_eq!(GroupModel::schema(), hand_written);
+    assert_eq!(
+        GroupModel::identity_schema(),
+        Some(IdentitySchema {
+            version: 0,
+            attributes: vec![IdentityAttribute {
+                name: "group_id".into(),
+                ty: Type::String,
+                required_for_import: true,
+                optional_for_import: false,
+                description: "The group name.".into(),
+            }],
+        })
+    );
+}
+
+#[test]
+fn flags_map_to_the_builders() {
+    let attributes = EveryKind::attributes();
+    let expected = vec![
+        Attribute::required("name", Type::String),
+        Attribute::optional("scope", Type::String),
+        Attribute::optional("propagate", Type::Bool)
+            .description("Propagate.")
+            .default_value(Value::Bool(true)),
+        Attribute::optional_computed("id", Type::String).use_state_for_unknown(),
+        Attribute::optional("count", Type::Number),
+        Attribute::optional("secret", Type::String)
+            .sensitive()
+            .write_only(),
+        Attribute::optional("old", Type::Bool).deprecated(),
+        Attribute::optional("ordered", Type::List(Box::new(Type::String))),
+        Attribute::optional("labels", Type::Map(Box::new(Type::String))),
+        Attribute::optional("type", Type::String),
+        Attribute::computed("value", Type::String),
+        Attribute::computed("diagnostics", Type::String),
+    ];
+    assert_eq!(attributes, expected);
+    let identity = EveryKind::identity_schema().unwrap().attributes;
+    assert_eq!(identity.len(), 2);
+    assert!(identity[1].optional_for_import && !identity[1].required_for_import);
+    assert_eq!(EveryKind::TYPE, "type");
+    assert_eq!(EveryKind::PROPAGATE, "propagate");
+}
+
+#[test]
+fn values_round_trip() {
+    let model = group();
+    let value = model.to_value();
+    assert_eq!(
+        value,
+        Value::object([
+            ("group_id", Value::from("ops")),
+            ("comment", Value::from("Operators")),
+            ("members", Value::set_of_strings(["a@pve", "b@pve"])),
+        ])
+    );
+    assert_eq!(GroupModel::from_value(&value).unwrap(), model);
+    assert_eq!(model.identity(), Some(Value::object([("group_id", "ops")])));
+
+    let every = EveryKind {
+        name: "n".into(),
+        scope: None,
+        propagate: false,
+        id: Some("x".into()),
+        count: Some(-3),
+        secret: None,
+        old: Some(true),
+        ordered: vec!["b".into(), "a".into()],
+        labels: BTreeMap::from([("k".to_string(), "v".to_string())]),
+        kind: Some("ldap".into()),
+        value: Some("v".into()),
+        diagnostics: None,
+    };
+    let value = every.to_value();
+    assert_eq!(value.get("type").as_str(), Some("ldap"));
+    assert_eq!(value.get("ordered").element(0).as_str(), Some("b"));
+    assert_eq!(EveryKind::from_value(&value).unwrap(), every);
+    assert_eq!(
+        every.identity(),
+        Some(Value::object([
+            ("name", Value::from("n")),
+            ("scope", Value::Null)
+        ]))
+    );
+}
+
+#[test]
+fn null_and_unknown_are_handled_by_flag_and_type() {
+    // A plan: the computed set is unknown, the comment null.
+    let planned = Value::object([
+        ("group_id", Value::from("ops")),
+        ("comment", Value::Null),
+        ("members", Value::Unknown),
+    ]);
+    let decoded = GroupModel::from_value(&planned).unwrap();
+    assert_eq!(decoded.comment, None);
+    assert!(decoded.members.is_empty());
+    // A null collection is empty; a null Option is None.
+    let null_members = planned.clone().with_attr("members", Value::Null);
+    assert!(
+        GroupModel::from_value(&null_members)
+            .unwrap()
+            .members
+            .is_empty()
+    );
+
+    // An unknown attribute that is not computed is an error naming it.
+    let unknown_comment = planned.with_attr("comment", Value::Unknown);
+    let errors = GroupModel::from_value(&unknown_comment).unwrap_err();
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors.0[0].summary, "Invalid comment");
+    assert_eq!(errors.0[0].detail, "comment: value is not known yet");
+    assert_eq!(
+        errors.0[0].attribute,
+        Some(AttributePath::attribute("comment"))
+    );
+}
+
+#[test]
+fn every_error_names_its_attribute_and_element() {
+    let value = Value::object([
+        ("group_id", Value::Null),
+        ("comment", Value::from(7)),
+        (
+            "members",
+            Value::list([Value::from("a"), Value::from(true)]),
+        ),
+    ]);
+    let errors = GroupModel::from_value(&value).unwrap_err();
+    let found: Vec<(&str, &str)> = errors
+        .iter()
+        .map(|d| (d.summary.as_str(), d.detail.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("Invalid group_id", "group_id: a value is required"),
+            (
+                "Invalid comment",
+                "comment: a string is required, found a number"
+            ),
+            (
+                "Invalid members",
+                "members[1]: a string is required, found a bool"
+            ),
+        ]
+    );
+    assert_eq!(
+        errors.0[2].attribute,
+        Some(AttributePath(vec![
+            PathStep::Attribute("members".into()),
+            PathStep::ElementKeyInt(1)
+        ]))
+    );
+
+    let base = Value::object([("name", Value::from("n")), ("propagate", Value::from(true))]);
+    assert!(EveryKind::from_value(&base).is_ok());
+    // A null attribute with a default decodes as the default.
+    let defaulted = Value::object([("name", "n")]);
+    assert!(EveryKind::from_value(&defaulted).unwrap().propagate);
+    let fraction = base.clone().with_attr("count", 1.5);
+    let errors = EveryKind::from_value(&fraction).unwrap_err();
+    assert!(errors.0[0].detail.starts_with("count: a whole number"));
+    let map = base.with_attr("labels", Value::map([("k", Value::from(1))]));
+    let errors = EveryKind::from_value(&map).unwrap_err();
+    assert_eq!(
+        errors.0[0].detail,
+        "labels[\"k\"]: a string is required, found a number"
+    );
+}
