@@ -114,6 +114,7 @@ mod tests {
             message: "create user failed: cfs-lock 'file-user_cfg' error: got lock request timeout"
                 .into(),
             errors: Default::default(),
+            node: None,
         })
     }
 

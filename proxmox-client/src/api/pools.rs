@@ -136,6 +136,7 @@ impl PoolsHandler<'_> {
                     status: 200,
                     message: format!("pool '{poolid}' does not exist"),
                     errors: Default::default(),
+                    node: None,
                 })
             })
     }
