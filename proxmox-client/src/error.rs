@@ -21,14 +21,13 @@ pub struct ApiError {
     pub path: String,
     /// HTTP status code.
     pub status: u16,
-    /// PVE's message (the `message` body field, else the reason phrase), trimmed.
+    /// PVE's message (the `message` body field, else the reason phrase),
+    /// trimmed; with several endpoints followed by ` (node https://…)`, the
+    /// endpoint that answered.
     pub message: String,
     /// Per-parameter errors (`errors` body field, or the `param: text` lines of
     /// a parameter exception raised inside a config lock).
     pub errors: BTreeMap<String, String>,
-    /// The endpoint that answered, when the client has several
-    /// (`https://pve2:8006`); `None` with a single endpoint.
-    pub node: Option<Box<str>>,
 }
 
 impl fmt::Display for ApiError {
@@ -40,9 +39,6 @@ impl fmt::Display for ApiError {
         )?;
         for (param, text) in &self.errors {
             write!(f, "; {param}: {text}")?;
-        }
-        if let Some(node) = &self.node {
-            write!(f, " (node {node})")?;
         }
         Ok(())
     }
@@ -323,8 +319,10 @@ impl Error {
 }
 
 impl ApiError {
+    /// Names the endpoint that answered, after PVE's message (kept out of
+    /// a field of its own so that [`Error`] stays small).
     fn on_node(mut self, node: &str) -> Self {
-        self.node = Some(node.into());
+        self.message = format!("{} (node {node})", self.message);
         self
     }
 }
@@ -401,7 +399,6 @@ pub(crate) fn classify(answer: &ErrorAnswer<'_>) -> Error {
         status: answer.status,
         message: raw_message.trim_end().to_owned(),
         errors,
-        node: None,
     };
     let msg = api.message.as_str();
     let any_error_says =

@@ -230,7 +230,6 @@ mod tests {
             status,
             message: message.into(),
             errors: Default::default(),
-            node: None,
         }
     }
 

@@ -114,7 +114,6 @@ mod tests {
             message: "create user failed: cfs-lock 'file-user_cfg' error: got lock request timeout"
                 .into(),
             errors: Default::default(),
-            node: None,
         })
     }
 

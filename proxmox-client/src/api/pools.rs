@@ -136,7 +136,6 @@ impl PoolsHandler<'_> {
                     status: 200,
                     message: format!("pool '{poolid}' does not exist"),
                     errors: Default::default(),
-                    node: None,
                 })
             })
     }
