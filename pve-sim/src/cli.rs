@@ -13,13 +13,21 @@ use crate::sim::SimOptions;
 /// A faithful Proxmox VE 9 access-control API simulator.
 ///
 /// When ready it prints one JSON line to stdout:
-/// `{"url": …, "fingerprint": …, "ca_cert": …}`; logs go to stderr.
+/// `{"url": …, "fingerprint": …, "ca_cert": …, "nodes": [{"name": …,
+/// "url": …, "fingerprint": …}, …]}`; logs go to stderr.
 #[derive(Debug, Clone, Parser)]
 #[command(name = "pve-sim", version)]
 pub struct Cli {
-    /// Address to listen on (`127.0.0.1:0` picks a free port).
+    /// Address to listen on (`127.0.0.1:0` picks a free port). With
+    /// `--nodes N`, node i listens on this port + i - 1 (each on a free
+    /// port with port 0).
     #[arg(long, default_value = "127.0.0.1:8006")]
     pub listen: SocketAddr,
+    /// Number of cluster nodes sharing one configuration, each with its own
+    /// listener and certificate (named pve1 … pveN, or after the first N
+    /// nodes of --inventory). 1 = a single node `pve`.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub nodes: u16,
     /// State directory (user.cfg, priv/token.cfg, …); default: a temporary
     /// directory removed on exit.
     #[arg(long)]
@@ -144,6 +152,7 @@ impl Cli {
             auth_failure_delay: seconds("auth-failure-delay", self.auth_failure_delay)?,
             open_sim_admin: self.open_sim_admin,
             inventory,
+            nodes: usize::from(self.nodes),
         })
     }
 }

@@ -231,6 +231,27 @@ impl Inventory {
         })
     }
 
+    /// The demo inventory spread over a cluster: nodes `pve1` … `pveN` like
+    /// the demo's node, its guests dealt round-robin over them, its
+    /// storages on every node.
+    pub fn demo_cluster(nodes: usize) -> Self {
+        let mut inventory = Self::demo();
+        let template = inventory.nodes.first().cloned();
+        if let Some(template) = template {
+            inventory.nodes = (1..=nodes.max(1))
+                .map(|i| Node {
+                    node: format!("pve{i}"),
+                    ..template.clone()
+                })
+                .collect();
+        }
+        let count = inventory.nodes.len();
+        for (i, guest) in inventory.guests.iter_mut().enumerate() {
+            guest.node = format!("pve{}", i % count + 1);
+        }
+        inventory
+    }
+
     /// Read and check an inventory file.
     pub fn load(path: &Path) -> Result<Self, String> {
         let text = std::fs::read_to_string(path)

@@ -59,10 +59,16 @@ async fn main() -> ExitCode {
         sim.shutdown().await;
         return ExitCode::FAILURE;
     }
+    let nodes: Vec<serde_json::Value> = sim
+        .nodes()
+        .into_iter()
+        .map(|n| serde_json::json!({ "name": n.name, "url": n.url, "fingerprint": n.fingerprint }))
+        .collect();
     let ready = serde_json::json!({
         "url": sim.url(),
         "fingerprint": sim.fingerprint(),
         "ca_cert": sim.ca_cert_path().display().to_string(),
+        "nodes": nodes,
     });
     println!("{ready}");
     wait_for_signal().await;

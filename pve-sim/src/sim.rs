@@ -8,10 +8,11 @@ use std::time::Duration;
 use rand::RngCore as _;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
-use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 
 use crate::access_log::AccessLog;
+use crate::cluster::node::{ClusterNode, NodeSetup};
+use crate::cluster::{Cluster, ClusterError, NodeState};
 use crate::faults::{FaultConfig, Faults};
 use crate::inventory::Inventory;
 use crate::server::state::{AppState, SharedState};
@@ -78,6 +79,9 @@ pub struct SimOptions {
     /// Nodes, guests and storages served by `/cluster/resources`, `/nodes`,
     /// `/storage` and pool membership; default [`Inventory::demo`].
     pub inventory: Inventory,
+    /// Number of nodes (default 1). More than one: a cluster whose nodes
+    /// share this state (see [`cluster_layout`] for their names).
+    pub nodes: usize,
 }
 
 impl std::fmt::Debug for SimOptions {
@@ -95,6 +99,7 @@ impl std::fmt::Debug for SimOptions {
             .field("auth_failure_delay", &self.auth_failure_delay)
             .field("open_sim_admin", &self.open_sim_admin)
             .field("inventory_guests", &self.inventory.guests.len())
+            .field("nodes", &self.nodes)
             .finish()
     }
 }
@@ -122,8 +127,52 @@ impl Default for SimOptions {
             auth_failure_delay: Duration::ZERO,
             open_sim_admin: false,
             inventory: Inventory::demo(),
+            nodes: 1,
         }
     }
+}
+
+/// One node of a [`RunningSim`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SimNode {
+    /// Node name (`pve` alone; `pve1`, … or the inventory's in a cluster).
+    pub name: String,
+    /// `https://127.0.0.1:PORT`.
+    pub url: String,
+    /// SHA-256 fingerprint of the node's certificate, `AA:BB:…`.
+    pub fingerprint: String,
+}
+
+/// The node names and the inventory a simulator with `options` serves.
+/// One node: `pve` and the inventory as given. More: the demo inventory
+/// becomes [`Inventory::demo_cluster`] (`pve1` … `pveN`); any other
+/// inventory names the nodes, in order, and must list at least N.
+pub fn cluster_layout(options: &SimOptions) -> Result<(Vec<String>, Inventory), SimError> {
+    let n = options.nodes;
+    if n == 0 {
+        return Err(SimError::Options(
+            "--nodes must be at least 1 (1 = a single node)".to_string(),
+        ));
+    }
+    if n == 1 {
+        return Ok((vec!["pve".to_string()], options.inventory.clone()));
+    }
+    let inventory = if options.inventory == Inventory::demo() {
+        Inventory::demo_cluster(n)
+    } else {
+        options.inventory.clone()
+    };
+    if inventory.nodes.len() < n {
+        return Err(SimError::Options(format!(
+            "--nodes {n} needs at least {n} nodes in --inventory, which lists {}: add nodes to the inventory or lower --nodes",
+            inventory.nodes.len()
+        )));
+    }
+    let names = inventory.nodes[..n]
+        .iter()
+        .map(|node| node.node.clone())
+        .collect();
+    Ok((names, inventory))
 }
 
 /// A simulator serving HTTPS until [`RunningSim::shutdown`] (or drop).
@@ -135,8 +184,8 @@ pub struct RunningSim {
     root_password: String,
     state_dir: PathBuf,
     state: SharedState,
+    cluster: Arc<Cluster>,
     shutdown: watch::Sender<bool>,
-    task: Option<JoinHandle<()>>,
     _temp_dir: Option<tempfile::TempDir>,
 }
 
@@ -151,17 +200,46 @@ impl std::fmt::Debug for RunningSim {
 }
 
 impl RunningSim {
-    /// `https://127.0.0.1:PORT` (no trailing slash, no `/api2/json`).
+    /// `https://127.0.0.1:PORT` (no trailing slash, no `/api2/json`) of
+    /// the first node.
     pub fn url(&self) -> &str {
         &self.url
     }
 
-    /// SHA-256 fingerprint of the server certificate, `AA:BB:…`.
+    /// SHA-256 fingerprint of the first node's certificate, `AA:BB:…`.
     pub fn fingerprint(&self) -> &str {
         &self.fingerprint
     }
 
-    /// PEM of the certificate to trust.
+    /// Every node, in order (one in single-node mode).
+    pub fn nodes(&self) -> Vec<SimNode> {
+        self.cluster
+            .nodes
+            .iter()
+            .map(|n| SimNode {
+                name: n.name.clone(),
+                url: n.url.clone(),
+                fingerprint: n.fingerprint.clone(),
+            })
+            .collect()
+    }
+
+    /// The state of node `name`.
+    pub fn node_state(&self, name: &str) -> Result<NodeState, ClusterError> {
+        Ok(self.cluster.node(name)?.1.state())
+    }
+
+    /// Change the state of node `name`; returns once in effect (a `down`
+    /// node's port refuses connections, an `up` one accepts again).
+    pub async fn set_node_state(&self, name: &str, state: NodeState) -> Result<(), ClusterError> {
+        self.cluster
+            .node(name)?
+            .1
+            .set_state(state, &self.state)
+            .await
+    }
+
+    /// PEM of the certificate to trust (the cluster CA).
     pub fn ca_cert_pem(&self) -> &str {
         &self.ca_cert_pem
     }
@@ -198,10 +276,10 @@ impl RunningSim {
 
     /// Stop accepting, finish in-flight requests, flush the access log and
     /// remove a temporary state directory.
-    pub async fn shutdown(mut self) {
+    pub async fn shutdown(self) {
         let _ = self.shutdown.send(true);
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
+        for node in &self.cluster.nodes {
+            node.join().await;
         }
     }
 }
@@ -234,6 +312,7 @@ pub fn build_state(options: &SimOptions, dir: &Path) -> Result<SharedState, SimE
     store
         .save(&loaded)
         .map_err(|e| SimError::State(format!("writing {}: {e}", dir.display())))?;
+    let (names, inventory) = cluster_layout(options)?;
     let mut state = AppState::new(
         store,
         loaded,
@@ -242,8 +321,12 @@ pub fn build_state(options: &SimOptions, dir: &Path) -> Result<SharedState, SimE
         Faults::new(options.faults.clone()),
         options.auth_failure_delay,
     )
-    .with_inventory(options.inventory.clone());
+    .with_inventory(inventory);
     state.open_sim_admin = options.open_sim_admin;
+    if options.nodes > 1 {
+        // Worker tasks (realm sync) run on the first node.
+        state.node_name = names[0].clone();
+    }
     Ok(Arc::new(state))
 }
 
@@ -271,73 +354,162 @@ pub async fn start(options: SimOptions) -> Result<RunningSim, SimError> {
         }
     };
     let state = build_state(&options, &state_dir)?;
+    let (names, _) = cluster_layout(&options)?;
 
-    let material = match (&options.tls_cert, &options.tls_key) {
-        (Some(cert), Some(key)) => crate::tls::load(cert, key)?,
-        (None, None) => crate::tls::generate()?,
+    let materials = match (&options.tls_cert, &options.tls_key) {
+        // A given certificate is served by every node.
+        (Some(cert), Some(key)) => vec![crate::tls::load(cert, key)?; names.len()],
+        (None, None) if names.len() == 1 => vec![crate::tls::generate()?],
+        (None, None) => crate::tls::generate_cluster(&names)?,
         _ => {
             return Err(SimError::Options(
                 "--tls-cert and --tls-key must be given together".to_string(),
             ));
         }
     };
-    let _ = state.node_fingerprint.set(material.fingerprint.clone());
+    let first = &materials[0];
+    let _ = state.node_fingerprint.set(first.fingerprint.clone());
+    let ca_cert_pem = first.ca_cert_pem.clone();
     let ca_cert_path = options
         .ca_cert_file
         .clone()
         .unwrap_or_else(|| state_dir.join("pve-sim-ca.pem"));
-    std::fs::write(&ca_cert_path, &material.ca_cert_pem).map_err(|source| SimError::Io {
+    std::fs::write(&ca_cert_path, &ca_cert_pem).map_err(|source| SimError::Io {
         what: format!("writing {}", ca_cert_path.display()),
         source,
     })?;
 
-    let access_log = match &options.access_log {
-        Some(path) => Some(Arc::new(AccessLog::open(path).map_err(|source| {
-            SimError::Io {
-                what: format!("opening access log {}", path.display()),
-                source,
-            }
-        })?)),
-        None => None,
-    };
-
-    let listener = TcpListener::bind(options.listen)
-        .await
-        .map_err(|source| SimError::Listen {
+    let (shutdown, shutdown_rx) = watch::channel(false);
+    let mut nodes = Vec::with_capacity(names.len());
+    let mut listeners = Vec::with_capacity(names.len());
+    for (index, (name, material)) in names.iter().zip(&materials).enumerate() {
+        let listener = bind(node_address(options.listen, index)?).await?;
+        let addr = listener.local_addr().map_err(|source| SimError::Listen {
             addr: options.listen,
             source,
         })?;
-    let local = listener.local_addr().map_err(|source| SimError::Listen {
-        addr: options.listen,
-        source,
-    })?;
-    let host = match local.ip() {
-        std::net::IpAddr::V6(ip) => format!("[{ip}]"),
-        std::net::IpAddr::V4(ip) => ip.to_string(),
-    };
-    let url = format!("https://{host}:{}", local.port());
-
-    let app = crate::server::app(state.clone());
-    let acceptor = TlsAcceptor::from(material.server_config.clone());
-    let (shutdown, shutdown_rx) = watch::channel(false);
-    let task = tokio::spawn(crate::server::conn::serve(
-        listener,
-        acceptor,
-        app,
-        access_log,
-        shutdown_rx,
-    ));
-    tracing::info!("pve-sim listening on {url}");
+        let log = match &options.access_log {
+            // pveproxy logs on each node: one file per node in a cluster.
+            Some(path) if names.len() > 1 => Some(open_log(&path.with_file_name(format!(
+                "{}.{name}",
+                path.file_name().map(|f| f.to_string_lossy()).unwrap_or_default()
+            )))?),
+            Some(path) => Some(open_log(path)?),
+            None => None,
+        };
+        let setup = NodeSetup {
+            name: name.clone(),
+            index,
+            fingerprint: material.fingerprint.clone(),
+            acceptor: TlsAcceptor::from(material.server_config.clone()),
+            log,
+            shutdown: shutdown_rx.clone(),
+        };
+        nodes.push(ClusterNode::new(setup, addr));
+        listeners.push(listener);
+    }
+    let cluster = Arc::new(Cluster { nodes });
+    let _ = state.cluster.set(Arc::clone(&cluster));
+    for (node, listener) in cluster.nodes.iter().zip(listeners) {
+        node.serve(listener, &state).await;
+        tracing::info!("pve-sim node {} listening on {}", node.name, node.url);
+    }
     Ok(RunningSim {
-        url,
-        fingerprint: material.fingerprint,
-        ca_cert_pem: material.ca_cert_pem,
+        url: cluster.nodes[0].url.clone(),
+        fingerprint: first.fingerprint.clone(),
+        ca_cert_pem,
         ca_cert_path,
         root_password: options.root_password,
         state_dir,
         state,
+        cluster,
         shutdown,
-        task: Some(task),
         _temp_dir: temp_dir,
     })
+}
+
+/// Node `index` listens on the given port plus `index` (port 0: each on a
+/// port the OS picks).
+fn node_address(listen: SocketAddr, index: usize) -> Result<SocketAddr, SimError> {
+    if listen.port() == 0 {
+        return Ok(listen);
+    }
+    let port = u16::try_from(index)
+        .ok()
+        .and_then(|i| listen.port().checked_add(i))
+        .ok_or_else(|| {
+            SimError::Options(format!(
+                "--listen port {} leaves no room for node {}: use a lower port or port 0",
+                listen.port(),
+                index + 1
+            ))
+        })?;
+    Ok(SocketAddr::new(listen.ip(), port))
+}
+
+async fn bind(addr: SocketAddr) -> Result<TcpListener, SimError> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| SimError::Listen { addr, source })
+}
+
+fn open_log(path: &Path) -> Result<Arc<AccessLog>, SimError> {
+    AccessLog::open(path)
+        .map(Arc::new)
+        .map_err(|source| SimError::Io {
+            what: format!("opening access log {}", path.display()),
+            source,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nodes_take_consecutive_ports_or_each_a_free_one() {
+        let fixed = SocketAddr::from(([127, 0, 0, 1], 8006));
+        assert_eq!(node_address(fixed, 0).unwrap().port(), 8006);
+        assert_eq!(node_address(fixed, 2).unwrap().port(), 8008);
+        let free = SocketAddr::from(([127, 0, 0, 1], 0));
+        assert_eq!(node_address(free, 2).unwrap().port(), 0);
+        let last = SocketAddr::from(([127, 0, 0, 1], 65535));
+        let err = node_address(last, 1).unwrap_err().to_string();
+        assert!(
+            err.contains("port 65535") && err.contains("node 2"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn node_names_come_from_the_demo_or_the_inventory() {
+        let single = SimOptions::default();
+        let (names, inventory) = cluster_layout(&single).unwrap();
+        assert_eq!(names, ["pve"]);
+        assert_eq!(inventory, Inventory::demo());
+
+        let demo = SimOptions {
+            nodes: 3,
+            ..SimOptions::default()
+        };
+        let (names, inventory) = cluster_layout(&demo).unwrap();
+        assert_eq!(names, ["pve1", "pve2", "pve3"]);
+        assert!(inventory.guests.iter().all(|g| names.contains(&g.node)));
+        assert!(inventory.guests.iter().any(|g| g.node == "pve3"));
+
+        let custom = SimOptions {
+            nodes: 2,
+            inventory: Inventory::parse(r#"{"nodes":[{"node":"a"},{"node":"b"},{"node":"c"}]}"#)
+                .unwrap(),
+            ..SimOptions::default()
+        };
+        assert_eq!(cluster_layout(&custom).unwrap().0, ["a", "b"]);
+
+        let none = SimOptions {
+            nodes: 0,
+            ..SimOptions::default()
+        };
+        let err = cluster_layout(&none).unwrap_err().to_string();
+        assert!(err.contains("--nodes must be at least 1"), "{err}");
+    }
 }

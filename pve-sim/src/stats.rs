@@ -6,6 +6,18 @@ use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 
+/// Requests one node received (cluster mode; one node `pve` otherwise).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeCounts {
+    /// Requests that change no configuration (GETs and logins).
+    pub reads: u64,
+    /// Configuration writes received (POST/PUT/DELETE but logins),
+    /// including refused ones.
+    pub writes: u64,
+    /// Writes refused because the node had no quorum (never applied).
+    pub refused: u64,
+}
+
 /// A snapshot of the counters.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stats {
@@ -14,12 +26,20 @@ pub struct Stats {
     /// Per `"METHOD /template"`, e.g. `"GET /access/users/{userid}"`;
     /// unknown paths count under `"METHOD (unknown)"`.
     pub by_route: BTreeMap<String, u64>,
+    /// Per node name: what each node received under `/api2`.
+    #[serde(default)]
+    pub nodes: BTreeMap<String, NodeCounts>,
 }
 
 impl Stats {
     /// Count for one `"METHOD /template"` key (0 when never called).
     pub fn count(&self, key: &str) -> u64 {
         self.by_route.get(key).copied().unwrap_or(0)
+    }
+
+    /// Counts of one node (zero when it received nothing).
+    pub fn node(&self, name: &str) -> NodeCounts {
+        self.nodes.get(name).copied().unwrap_or_default()
     }
 }
 
@@ -40,6 +60,25 @@ impl StatsCounter {
                     stats.by_route.insert(key.to_string(), 1);
                 }
             }
+        }
+    }
+
+    /// Count one request on `node` (after [`Self::record`]).
+    pub fn record_node(&self, node: &str, write: bool) {
+        if let Ok(mut stats) = self.inner.lock() {
+            let counts = stats.nodes.entry(node.to_string()).or_default();
+            if write {
+                counts.writes += 1;
+            } else {
+                counts.reads += 1;
+            }
+        }
+    }
+
+    /// Count a write `node` refused for lack of quorum.
+    pub fn record_refused(&self, node: &str) {
+        if let Ok(mut stats) = self.inner.lock() {
+            stats.nodes.entry(node.to_string()).or_default().refused += 1;
         }
     }
 

@@ -61,38 +61,44 @@ fn server_config(
     Ok(Arc::new(config))
 }
 
-/// Generate a fresh CA and a server certificate signed by it.
-pub fn generate() -> Result<TlsMaterial, SimError> {
-    let ca_key = KeyPair::generate().map_err(|e| tls_error("CA key", e))?;
-    let mut ca_params =
+/// A generated CA: its certificate and what signs leaf certificates.
+struct GeneratedCa {
+    cert: rcgen::Certificate,
+    params: CertificateParams,
+    key: KeyPair,
+}
+
+fn generate_ca() -> Result<GeneratedCa, SimError> {
+    let key = KeyPair::generate().map_err(|e| tls_error("CA key", e))?;
+    let mut params =
         CertificateParams::new(Vec::<String>::new()).map_err(|e| tls_error("CA params", e))?;
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params
         .distinguished_name
         .push(DnType::CommonName, "pve-sim Root CA");
-    ca_params
+    params
         .distinguished_name
         .push(DnType::OrganizationName, "PVE Cluster Manager CA");
-    ca_params.key_usages = vec![
+    params.key_usages = vec![
         KeyUsagePurpose::KeyCertSign,
         KeyUsagePurpose::CrlSign,
         KeyUsagePurpose::DigitalSignature,
     ];
-    let ca_cert = ca_params
-        .self_signed(&ca_key)
+    let cert = params
+        .self_signed(&key)
         .map_err(|e| tls_error("CA certificate", e))?;
-    let issuer = Issuer::new(ca_params, &ca_key);
+    Ok(GeneratedCa { cert, params, key })
+}
 
+/// A server certificate for `names` (SANs; the first is the common name)
+/// signed by `ca`, as the server's TLS material.
+fn leaf(ca: &GeneratedCa, names: Vec<String>, common_name: &str) -> Result<TlsMaterial, SimError> {
+    let issuer = Issuer::new(ca.params.clone(), &ca.key);
     let server_key = KeyPair::generate().map_err(|e| tls_error("server key", e))?;
-    let mut params = CertificateParams::new(vec![
-        "127.0.0.1".to_string(),
-        "localhost".to_string(),
-        "::1".to_string(),
-    ])
-    .map_err(|e| tls_error("server params", e))?;
+    let mut params = CertificateParams::new(names).map_err(|e| tls_error("server params", e))?;
     params
         .distinguished_name
-        .push(DnType::CommonName, "localhost");
+        .push(DnType::CommonName, common_name);
     params
         .distinguished_name
         .push(DnType::OrganizationName, "PVE Cluster Node");
@@ -101,14 +107,44 @@ pub fn generate() -> Result<TlsMaterial, SimError> {
         .map_err(|e| tls_error("server certificate", e))?;
 
     let fingerprint = fingerprint(server_cert.der());
-    let chain = vec![server_cert.der().clone(), ca_cert.der().clone()];
+    let chain = vec![server_cert.der().clone(), ca.cert.der().clone()];
     let key = PrivateKeyDer::try_from(server_key.serialize_der())
         .map_err(|e| tls_error("server key", e))?;
     Ok(TlsMaterial {
         server_config: server_config(chain, key)?,
         fingerprint,
-        ca_cert_pem: ca_cert.pem(),
+        ca_cert_pem: ca.cert.pem(),
     })
+}
+
+fn loopback_names() -> Vec<String> {
+    vec![
+        "127.0.0.1".to_string(),
+        "localhost".to_string(),
+        "::1".to_string(),
+    ]
+}
+
+/// Generate a fresh CA and a server certificate signed by it.
+pub fn generate() -> Result<TlsMaterial, SimError> {
+    let ca = generate_ca()?;
+    leaf(&ca, loopback_names(), "localhost")
+}
+
+/// Generate one cluster CA (like PVE's `pve-root-ca.pem`) and one leaf
+/// certificate per node name (like each node's `pve-ssl.pem`), valid for
+/// the loopback addresses and the node name. Every entry's `ca_cert_pem`
+/// is the same CA.
+pub fn generate_cluster(nodes: &[String]) -> Result<Vec<TlsMaterial>, SimError> {
+    let ca = generate_ca()?;
+    nodes
+        .iter()
+        .map(|node| {
+            let mut names = loopback_names();
+            names.push(node.clone());
+            leaf(&ca, names, node)
+        })
+        .collect()
 }
 
 /// Load a PEM certificate chain and private key from files.
@@ -140,6 +176,15 @@ mod tests {
         let fp = fingerprint(b"abc");
         assert_eq!(fp.len(), 32 * 3 - 1);
         assert!(fp.starts_with("BA:78:16:BF:"));
+    }
+
+    #[test]
+    fn cluster_nodes_share_one_ca_with_own_leaves() {
+        let names = vec!["pve1".to_string(), "pve2".to_string()];
+        let nodes = generate_cluster(&names).unwrap();
+        assert_eq!(nodes.len(), 2);
+        assert_eq!(nodes[0].ca_cert_pem, nodes[1].ca_cert_pem);
+        assert_ne!(nodes[0].fingerprint, nodes[1].fingerprint);
     }
 
     #[test]

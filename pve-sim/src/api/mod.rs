@@ -199,7 +199,14 @@ pub fn router(state: SharedState) -> Router<SharedState> {
             state.clone(),
             auth::authenticate,
         ))
-        .layer(middleware::from_fn_with_state(state, faults_and_stats))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            faults_and_stats,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state,
+            crate::cluster::serve_as_node,
+        ))
         .layer(middleware::from_fn(pve_headers))
 }
 

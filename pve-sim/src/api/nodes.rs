@@ -20,9 +20,8 @@ use crate::server::state::SharedState;
 
 async fn index(State(state): State<SharedState>, call: Call) -> ApiResult {
     let snapshot = state.read();
-    let fingerprint = state.node_fingerprint.get().cloned();
     let out: Vec<Value> = state
-        .inventory
+        .live_inventory()
         .nodes
         .iter()
         .map(|node| {
@@ -34,7 +33,10 @@ async fn index(State(state): State<SharedState>, call: Call) -> ApiResult {
                 false,
             );
             let mut entry = node_stats(node, !audit);
-            entry.insert("ssl_fingerprint".into(), json!(fingerprint));
+            entry.insert(
+                "ssl_fingerprint".into(),
+                json!(state.fingerprint_of(&node.node)),
+            );
             Value::Object(entry)
         })
         .collect();
@@ -109,7 +111,8 @@ fn vm_status(guest: &Guest) -> Value {
 /// `vmlist`: the node's guests of one kind with `VM.Audit` on `/vms/<id>`.
 fn guest_list(state: &SharedState, call: &Call, kind: GuestType) -> ApiResult {
     let snapshot = state.read();
-    let node = target_node(&state.inventory, &call.required("node"))?;
+    let inventory = state.live_inventory();
+    let node = target_node(&inventory, &call.required("node"))?;
     let out: Vec<Value> = state
         .inventory
         .guests
@@ -140,7 +143,7 @@ async fn lxc(State(state): State<SharedState>, call: Call) -> ApiResult {
 /// `PVE::Storage::storage_info` + the `index` filters of `Status.pm`.
 async fn storage_status(State(state): State<SharedState>, call: Call) -> ApiResult {
     let snapshot = state.read();
-    let inventory = &state.inventory;
+    let inventory = &state.live_inventory();
     let node = target_node(inventory, &call.required("node"))?;
     let only = call.params.str("storage");
     let contents: Option<Vec<String>> = call.params.str("content").map(|c| {

@@ -110,14 +110,17 @@ pub fn start(
     } else {
         "auth-realm-sync"
     };
-    let upid = state.tasks.start(&state.node_name, kind, realm, authid);
+    let upid = state
+        .tasks
+        .start(&state.local_node_name(), kind, realm, authid);
     let worker_state = SharedState::clone(state);
     let worker_upid = upid.clone();
     let realm = realm.to_string();
-    tokio::spawn(async move {
+    // The worker runs on the node that started it (its writes need quorum).
+    tokio::spawn(crate::cluster::on_serving_node(async move {
         let result = run(&worker_state, &worker_upid, &realm, &options).await;
         worker_state.tasks.finish(&worker_upid, result);
-    });
+    }));
     Ok(upid)
 }
 

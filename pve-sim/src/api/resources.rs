@@ -194,7 +194,7 @@ async fn cluster_resources(State(state): State<SharedState>, call: Call) -> ApiR
     let kind = call.params.str("type");
     Ok(ok(Value::Array(resources(
         &snapshot.users,
-        &state.inventory,
+        &state.live_inventory(),
         call.authid(),
         kind.as_deref(),
     ))))
@@ -202,9 +202,11 @@ async fn cluster_resources(State(state): State<SharedState>, call: Call) -> ApiR
 
 /// GET /cluster/status (`Sys.Audit` on `/`, checked by the schema). A
 /// single node is a standalone host: no `cluster` entry, as PVE answers
-/// without corosync; more nodes form the cluster `pve-sim`.
+/// without corosync; more nodes form the cluster `pve-sim`. In cluster
+/// mode `online`, `local` and `quorate` are those seen by the serving node.
 async fn cluster_status(State(state): State<SharedState>, _call: Call) -> ApiResult {
-    let inventory = &state.inventory;
+    let inventory = &state.live_inventory();
+    let local = crate::cluster::serving_node().unwrap_or(0);
     let mut out = Vec::new();
     if inventory.nodes.len() > 1 {
         let online = inventory
@@ -212,12 +214,16 @@ async fn cluster_status(State(state): State<SharedState>, _call: Call) -> ApiRes
             .iter()
             .filter(|n| n.status == "online")
             .count();
+        let quorate = match state.cluster.get() {
+            Some(cluster) if cluster.nodes.len() > 1 => cluster.quorate(local),
+            _ => online * 2 > inventory.nodes.len(),
+        };
         out.push(json!({
             "id": "cluster",
-            "name": "pve-sim",
+            "name": crate::cluster::CLUSTER_NAME,
             "type": "cluster",
             "nodes": inventory.nodes.len(),
-            "quorate": u8::from(online * 2 > inventory.nodes.len()),
+            "quorate": u8::from(quorate),
             "version": inventory.nodes.len(),
         }));
     }
@@ -228,7 +234,7 @@ async fn cluster_status(State(state): State<SharedState>, _call: Call) -> ApiRes
             "type": "node",
             "ip": format!("192.0.2.{}", index + 10),
             "level": "",
-            "local": u8::from(index == 0),
+            "local": u8::from(index == local),
             // A standalone node has no corosync id.
             "nodeid": if inventory.nodes.len() > 1 { index + 1 } else { 0 },
             "online": u8::from(node.status == "online"),

@@ -146,6 +146,17 @@ fn well_formed(upid: &str) -> bool {
 /// unknown node name; the wording follows pveproxy's lookup error (uncertain
 /// for every resolver, chosen as on PVE 9 with glibc).
 fn check_node(state: &SharedState, node: &str) -> Result<(), ApiError> {
+    match state.cluster_node_online(node) {
+        Some(true) => return Ok(()),
+        // pveproxy's proxy request to a cluster node that does not answer.
+        Some(false) => {
+            return Err(ApiError::with_status(
+                StatusCode::from_u16(595).unwrap_or(StatusCode::BAD_GATEWAY),
+                "No route to host",
+            ));
+        }
+        None => {}
+    }
     if node == state.node_name {
         Ok(())
     } else {

@@ -110,12 +110,17 @@ async fn create_ticket(State(state): State<SharedState>, call: Call) -> ApiResul
         return Ok(ok(json!({ "username": username })));
     }
     // OTP without configured TFA is ignored, as PVE does.
-    Ok(ok(json!({
+    let mut answer = json!({
         "CSRFPreventionToken": state.signer.issue_csrf(&username, now),
         "cap": capabilities(cfg, &username),
         "ticket": state.signer.issue_ticket(&username, now),
         "username": username,
-    })))
+    });
+    // A clustered node names its cluster to those with Sys.Audit on `/`.
+    if state.inventory.nodes.len() > 1 && perm::check(cfg, &username, "/", &["Sys.Audit"], false) {
+        answer["clustername"] = json!(crate::cluster::CLUSTER_NAME);
+    }
+    Ok(ok(answer))
 }
 
 /// Routes of this family.

@@ -31,7 +31,7 @@ fn loopback_only(peer: Option<Extension<ConnectInfo<SocketAddr>>>) -> Result<(),
 }
 
 /// Loopback, and root@pam or the opt-in flag.
-fn admin_only(
+pub(crate) fn admin_only(
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     state: &SharedState,
     method: &Method,
@@ -119,9 +119,11 @@ async fn reset_stats(
     StatusCode::NO_CONTENT.into_response()
 }
 
-/// `GET|POST /_sim/faults`, `GET /_sim/stats`, `POST /_sim/stats/reset`.
+/// `GET|POST /_sim/faults`, `GET /_sim/stats`, `POST /_sim/stats/reset`,
+/// and the cluster controls of [`crate::cluster::admin`].
 pub fn router() -> Router<SharedState> {
     Router::new()
+        .merge(crate::cluster::admin::router())
         .route("/_sim/faults", get(get_faults).post(set_faults))
         .route("/_sim/stats", get(get_stats))
         .route("/_sim/stats/reset", post(reset_stats))

@@ -50,6 +50,9 @@ pub struct AppState {
     pub tasks: crate::api::tasks::TaskRegistry,
     /// The directory servers behind LDAP/AD realms.
     pub directories: crate::directory::Directories,
+    /// The nodes and their states (set once the listeners are up; unset
+    /// for an in-process application without listeners).
+    pub cluster: std::sync::OnceLock<Arc<crate::cluster::Cluster>>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -62,6 +65,18 @@ impl std::fmt::Debug for AppState {
 
 /// Text of PVE's lock timeout (`PVE::Cluster::cfs_lock`).
 pub const LOCK_TIMEOUT_TEXT: &str = "cfs-lock 'file-user_cfg' error: got lock request timeout";
+
+/// A write without quorum. pmxcfs refuses the lock directory's `mkdir` on
+/// a node without quorum (pve-cluster src/pmxcfs/dcdb.c,
+/// `dcdb_send_fuse_message`: `if (!cfs_is_quorate()) return -EACCES;`), so
+/// pve-cluster's `cfs_lock` (src/PVE/Cluster.pm)
+/// retries until its timeout and then reports
+/// `$err = "no quorum!\n" if !$got_lock && !check_cfs_quorum(1)` with its
+/// `cfs-lock '<lockid>' error: ` prefix; `lock_user_config` adds its own
+/// message. (`check_cfs_quorum`'s `cluster not ready - no quorum?` is what
+/// non-locking callers such as `qm start` die with; access-control writes
+/// all lock.)
+pub const NO_QUORUM_TEXT: &str = "cfs-lock 'file-user_cfg' error: no quorum!";
 
 impl From<ModelError> for ApiError {
     fn from(e: ModelError) -> Self {
@@ -102,6 +117,7 @@ impl AppState {
             node_fingerprint: std::sync::OnceLock::new(),
             tasks: Default::default(),
             directories: Default::default(),
+            cluster: std::sync::OnceLock::new(),
         }
     }
 
@@ -109,6 +125,49 @@ impl AppState {
     pub fn with_inventory(mut self, inventory: crate::inventory::Inventory) -> Self {
         self.inventory = Arc::new(inventory);
         self
+    }
+
+    /// The inventory with each simulated node's status following its state.
+    pub fn live_inventory(&self) -> Arc<crate::inventory::Inventory> {
+        match self.cluster.get() {
+            Some(cluster) => cluster.live_inventory(&self.inventory),
+            None => Arc::clone(&self.inventory),
+        }
+    }
+
+    /// The certificate fingerprint of node `name` (GET /nodes
+    /// `ssl_fingerprint`): its own in a cluster, else the server's.
+    pub fn fingerprint_of(&self, name: &str) -> Option<String> {
+        self.cluster
+            .get()
+            .and_then(|c| c.node(name).ok().map(|(_, n)| n.fingerprint.clone()))
+            .or_else(|| self.node_fingerprint.get().cloned())
+    }
+
+    /// The node the current request runs on (worker tasks start there):
+    /// the serving node in a cluster, else [`Self::node_name`].
+    pub fn local_node_name(&self) -> String {
+        self.cluster
+            .get()
+            .filter(|c| c.nodes.len() > 1)
+            .zip(crate::cluster::serving_node())
+            .and_then(|(c, i)| c.nodes.get(i).map(|n| n.name.clone()))
+            .unwrap_or_else(|| self.node_name.clone())
+    }
+
+    /// In a cluster, whether node `name` answers a proxied call (`None`:
+    /// not a simulated cluster node).
+    pub fn cluster_node_online(&self, name: &str) -> Option<bool> {
+        let cluster = self.cluster.get().filter(|c| c.nodes.len() > 1)?;
+        cluster.node(name).ok().map(|(_, n)| n.state().online())
+    }
+
+    /// The node serving the current request, if it lacks quorum.
+    fn node_without_quorum(&self) -> Option<&str> {
+        let cluster = self.cluster.get()?;
+        let index = crate::cluster::serving_node()?;
+        let node = cluster.nodes.get(index)?;
+        (!cluster.quorate(index)).then_some(node.name.as_str())
     }
 
     /// The current configuration (readers never wait for writers).
@@ -141,6 +200,12 @@ impl AppState {
         let lock_error = || ApiError::internal(format!("{prefix}: {LOCK_TIMEOUT_TEXT}"));
         if force_timeout {
             return Err(lock_error());
+        }
+        if let Some(node) = self.node_without_quorum() {
+            self.stats.record_refused(node);
+            // cfs_lock keeps retrying the refused mkdir for its whole timeout.
+            tokio::time::sleep(self.lock_timeout).await;
+            return Err(ApiError::internal(format!("{prefix}: {NO_QUORUM_TEXT}")));
         }
         let _guard = tokio::time::timeout(self.lock_timeout, self.write_lock.lock())
             .await
