@@ -103,8 +103,8 @@ pub enum Error {
     Unavailable(ApiError),
 
     /// The node has lost quorum, so its configuration is read-only: PVE
-    /// refuses every write with HTTP 500 `cluster not ready - no quorum?`
-    /// before changing anything. Reads still work. Another node may serve
+    /// refuses every write with HTTP 500 (`… cfs-lock 'file-user_cfg' error:
+    /// no quorum!` for access control) before changing anything. Reads still work. Another node may serve
     /// the write.
     #[error("node without quorum refused the write: {0}")]
     NoQuorum(ApiError),
@@ -415,9 +415,14 @@ pub(crate) fn classify(answer: &ErrorAnswer<'_>) -> Error {
         400 => Error::Parameter(api),
         // 595/596: pveproxy could not reach (or lost) the node it proxies to.
         502..=504 | 595 | 596 => Error::Unavailable(api),
-        // PVE 9 (PVE::Cluster::check_cfs_quorum, called before any config
-        // write): `die "cluster not ready - no quorum?\n"`, a 500.
-        500 if msg.contains("cluster not ready - no quorum?") => Error::NoQuorum(api),
+        // A node without quorum cannot take the cluster lock: every
+        // access-control write (lock_user_config → cfs_lock_file) fails after
+        // the lock timeout with "<op> failed: cfs-lock 'file-user_cfg' error:
+        // no quorum!" (pve-cluster PVE/Cluster.pm, cfs_lock: `$err = "no
+        // quorum!\n" if !$got_lock && !check_cfs_quorum(1)`); other API
+        // paths die with check_cfs_quorum's "cluster not ready - no quorum?".
+        // Both say "no quorum"; nothing was changed.
+        500 if msg.contains("no quorum") => Error::NoQuorum(api),
         _ if msg.contains("cfs-lock") && msg.contains("got lock request timeout") => {
             Error::LockTimeout(api)
         }
@@ -561,6 +566,12 @@ mod tests {
         );
         assert!(matches!(e, Error::NoQuorum(_)), "{e:?}");
         assert!(e.is_retryable() && e.is_safe_to_retry_any_request());
+        let e = answer(
+            500,
+            None,
+            r#"{"data":null,"message":"create user failed: cfs-lock 'file-user_cfg' error: no quorum!\n"}"#,
+        );
+        assert!(matches!(e, Error::NoQuorum(_)), "{e:?}");
         for status in [595, 596] {
             assert!(matches!(
                 answer(status, Some("Connection refused"), ""),

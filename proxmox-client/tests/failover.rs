@@ -19,7 +19,7 @@ use proxmox_client::{Client, ClientBuilder, CreateUser, Error, RetryPolicy};
 use support::{TestServer, drop_connection, ok, pve_error, unauthorized};
 
 const TOKEN: &str = "root@pam!ci=11111111-2222-4333-8444-555555555555";
-const NO_QUORUM: &str = "cluster not ready - no quorum?\n";
+const NO_QUORUM: &str = "create user failed: cfs-lock 'file-user_cfg' error: no quorum!\n";
 
 /// A port nothing listens on: connecting is refused.
 fn closed_port_url() -> String {
