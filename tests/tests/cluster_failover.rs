@@ -235,3 +235,40 @@ fn all_nodes_down_is_one_error_listing_every_node() {
         "{output}"
     );
 }
+
+#[test]
+fn endpoint_and_endpoints_together_are_refused_naming_both() {
+    let target = Target::start_cluster(2);
+    let urls = target.node_urls();
+    let work = cluster_workdir(&target);
+    work.config(&format!(
+        r#"
+terraform {{
+  required_providers {{
+    pve = {{ source = "pve-rs/pve" }}
+  }}
+}}
+
+provider "pve" {{
+  endpoint  = "{first}"
+  endpoints = ["{first}", "{second}"]
+}}
+
+data "pve_version" "v" {{}}
+"#,
+        first = urls[0],
+        second = urls[1]
+    ));
+    let run = work.run(&["plan", "-input=false", "-no-color"]);
+    assert_ne!(run.code, 0);
+    let output = run
+        .all_output()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        output.contains("Both endpoint and endpoints are set")
+            && output.contains("Set exactly one of `endpoint` (one node) and `endpoints`"),
+        "{output}"
+    );
+}
