@@ -57,18 +57,20 @@ pub fn run(per_type: usize, parallelism: usize, runs: usize) -> Result<FailoverR
     if apply.code != 0 {
         return Err(format!("apply failed:\n{}", apply.all_output()));
     }
-    let mut scenarios = Vec::new();
-    for (name, state) in [
+    let states = [
         ("all nodes healthy", NodeState::Up),
         ("first node down (refuses connections)", NodeState::Down),
         ("first node hanging (never answers)", NodeState::Hang),
-    ] {
-        target
-            .block_on(sim.set_node_state("pve1", state))
-            .map_err(|e| format!("set pve1 {state:?}: {e}"))?;
-        let mut walls = Vec::new();
-        let mut requests = [0; 3];
-        for _ in 0..runs {
+    ];
+    // Rounds interleave the three states, so that all three see the same
+    // machine load (the runs share two cores with everything else).
+    let mut walls: Vec<Vec<Duration>> = vec![Vec::new(); states.len()];
+    let mut requests = vec![[0u64; 3]; states.len()];
+    for _ in 0..runs {
+        for (index, (name, state)) in states.iter().enumerate() {
+            target
+                .block_on(sim.set_node_state("pve1", *state))
+                .map_err(|e| format!("set pve1 {state:?}: {e}"))?;
             let before = sim.stats();
             let started = Instant::now();
             let plan = work.run(&[
@@ -78,7 +80,7 @@ pub fn run(per_type: usize, parallelism: usize, runs: usize) -> Result<FailoverR
                 "-no-color",
                 &parallelism,
             ]);
-            walls.push(started.elapsed());
+            walls[index].push(started.elapsed());
             if plan.code != 0 {
                 return Err(format!(
                     "plan ({name}) exited {}:\n{}",
@@ -87,18 +89,25 @@ pub fn run(per_type: usize, parallelism: usize, runs: usize) -> Result<FailoverR
                 ));
             }
             let after = sim.stats();
-            for (index, node) in ["pve1", "pve2", "pve3"].iter().enumerate() {
+            for (n, node) in ["pve1", "pve2", "pve3"].iter().enumerate() {
                 let (a, b) = (after.node(node), before.node(node));
-                requests[index] = (a.reads + a.writes).saturating_sub(b.reads + b.writes);
+                requests[index][n] = (a.reads + a.writes).saturating_sub(b.reads + b.writes);
             }
         }
-        walls.sort();
-        scenarios.push(Scenario {
-            name,
-            wall: walls[walls.len() / 2],
-            requests,
-        });
     }
+    let scenarios = states
+        .iter()
+        .zip(walls)
+        .zip(requests)
+        .map(|(((name, _), mut walls), requests)| {
+            walls.sort();
+            Scenario {
+                name,
+                wall: walls[walls.len() / 2],
+                requests,
+            }
+        })
+        .collect();
     target
         .block_on(sim.set_node_state("pve1", NodeState::Up))
         .map_err(|e| e.to_string())?;
