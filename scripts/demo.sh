@@ -108,3 +108,5 @@ bold "5. terraform destroy and stop"
 cleanup
 sim_pid=""
 echo "pve-sim stopped; its access log is in .demo/access.log. Run 'make demo' again any time."
+echo "Running a PVE cluster? 'pve-sim --nodes 3' simulates one, and 'endpoints = [...]' fails over between"
+echo "its nodes: see docs/guides/running-against-a-cluster.md."

@@ -8,9 +8,12 @@
 //! ACLs), `BENCH_PARALLELISM` (10), `BENCH_LATENCY_MS` (20; 0 skips the
 //! latency run), `BENCH_STARTUP_RUNS` (20), `BENCH_SIM_THROUGHPUT` (a file
 //! holding `cargo bench -p pve-sim` output to include), `BENCH_AUDIT_USERS`
-//! (250: users with one token each for the access-audit run; 0 skips it).
+//! (250: users with one token each for the access-audit run; 0 skips it),
+//! `BENCH_FAILOVER_RUNS` (3 refreshes per first-node state in the failover
+//! run; 0 skips it). `BENCH_ONLY=failover` runs the failover section alone.
 
 mod audit;
+mod failover;
 mod procfs;
 mod report;
 mod scale;
@@ -33,6 +36,14 @@ fn main() {
 }
 
 fn run() -> Result<(), String> {
+    if std::env::var("BENCH_ONLY").as_deref() == Ok("failover") {
+        let objects = env_number("BENCH_OBJECTS", 1000).max(4) as usize;
+        let parallelism = env_number("BENCH_PARALLELISM", 10).max(1) as usize;
+        let runs = env_number("BENCH_FAILOVER_RUNS", 3).max(1) as usize;
+        let text = failover::render(&failover::run(objects / 4, parallelism, runs)?);
+        println!("{text}");
+        return Ok(());
+    }
     let objects = env_number("BENCH_OBJECTS", 1000).max(4) as usize;
     let parallelism = env_number("BENCH_PARALLELISM", 10).max(1) as usize;
     let latency_ms = env_number("BENCH_LATENCY_MS", 20);
@@ -107,6 +118,18 @@ fn run() -> Result<(), String> {
     if audit_users > 0 {
         eprintln!("pve-bench: access audit over {audit_users} users and their tokens");
         text.push_str(&audit::render(&audit::run(audit_users)?));
+    }
+    let failover_runs = env_number("BENCH_FAILOVER_RUNS", 3) as usize;
+    if failover_runs > 0 {
+        eprintln!(
+            "pve-bench: failover, refresh of {} objects with the first of three endpoints dead",
+            per_type * 4
+        );
+        text.push_str(&failover::render(&failover::run(
+            per_type,
+            parallelism,
+            failover_runs,
+        )?));
     }
     println!("{text}");
     if let Ok(path) = std::env::var("BENCH_OUTPUT") {

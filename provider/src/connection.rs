@@ -359,6 +359,7 @@ impl Connection {
             ),
             Error::Tls { .. } => "Set `ca_certificate` to the PVE CA (PEM), or `tls_fingerprint` to the certificate's SHA-256 fingerprint as PVE shows it, or (for tests only) `insecure = true`.".to_string(),
             Error::Connect { .. } => "Check `endpoint` (https://HOST:8006) and that pveproxy is reachable from here.".to_string(),
+            Error::AllNodesFailed { .. } => "Every node in `endpoints` failed, each for the reason listed. Check that at least one node is up, reachable from here and quorate; a request that failed on every node changed nothing, so it is safe to run `terraform apply` again.".to_string(),
             Error::OutcomeUnknown { .. } => "PVE's answer was lost (the connection broke after the request was sent, or a proxy in front of PVE answered 502/503/504 in its place), and reading the object back did not settle it, so PVE may or may not have applied the change. If the object exists now, import it (the next `terraform apply` names the command); otherwise run `terraform apply` again.".to_string(),
             // Retried already (safe to repeat), and still failing: say that
             // applying again is safe, or the operator cannot know. The client

@@ -7,6 +7,7 @@ pub mod connection;
 pub mod convert;
 pub mod data_sources;
 pub mod docs;
+pub mod endpoints;
 pub mod ephemeral;
 pub mod functions;
 pub mod list;

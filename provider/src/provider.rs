@@ -15,6 +15,7 @@ use tfplugin::schema::{Attribute, Block, Schema};
 use tfplugin::value::{Type, Value};
 
 use crate::connection::{Connection, Pve};
+use crate::endpoints;
 use crate::{actions, data_sources, ephemeral, functions, list, resources};
 
 /// Each setting: its attribute, its environment variable, and whether it is secret.
@@ -74,7 +75,7 @@ impl Provider for PveProvider {
         Schema::new(Block {
             description: "Manages Proxmox VE access control: users, API tokens, roles, ACLs, groups, pools and realms.".into(),
             attributes: vec![
-                setting("endpoint", "The PVE API endpoint, `https://HOST:8006` (a trailing `/api2/json` is accepted)."),
+                setting("endpoint", "The PVE API endpoint, `https://HOST:8006` (a trailing `/api2/json` is accepted). For several nodes of a cluster, set `endpoints` instead."),
                 setting("api_token", "An API token, `USER@REALM!TOKENID=SECRET`. Preferred over a password."),
                 setting("username", "A user for ticket login, `USER@REALM` (with `password`)."),
                 setting("password", "The password of `username`."),
@@ -92,7 +93,10 @@ impl Provider for PveProvider {
                 Attribute::optional("max_retries", Type::Number).description(
                     "How often a transient failure (lock timeout, 5xx from a proxy, dropped connection on a safe request) is retried. Default 4.",
                 ),
-            ],
+            ]
+            .into_iter()
+            .chain(endpoints::attributes())
+            .collect(),
             ..Block::default()
         })
     }
@@ -115,7 +119,7 @@ impl Provider for PveProvider {
                     .at_attribute("min_tls"),
             );
         }
-        for name in ["timeout", "max_retries"] {
+        for name in ["timeout", "max_retries", "endpoint_cooldown"] {
             if let Some(n) = config.get(name).as_f64()
                 && (n < 0.0 || n.fract() != 0.0)
             {
@@ -136,6 +140,7 @@ impl Provider for PveProvider {
             .iter()
             .map(|(name, _, _)| *name)
             .find(|name| config.get(name).is_unknown())
+            .or_else(|| endpoints::unknown_setting(config))
         {
             // Terraform configures the provider during plan with values that
             // are only known after apply; resources that need the API then
@@ -220,15 +225,16 @@ fn parse_min_tls(text: &str) -> Option<TlsVersion> {
 
 /// The provider settings after environment fallbacks, before connecting.
 struct Settings {
-    endpoint: String,
+    /// One or more endpoints, and one pin per endpoint (or none).
+    endpoints: endpoints::Endpoints,
     credentials: Credentials,
     credential_description: String,
     insecure: bool,
     ca_pem: Option<String>,
-    fingerprint: Option<String>,
     min_tls: TlsVersion,
     timeout: Option<u64>,
     max_retries: Option<u32>,
+    endpoint_cooldown: Option<u64>,
     /// Warnings for `ConfigureProvider` (settings that were ignored or
     /// weaken verification).
     warnings: Vec<Diagnostic>,
@@ -342,13 +348,7 @@ impl Settings {
         let from_env = |name: &str| -> Option<String> { env(env_var(name)).and_then(nonblank) };
         let text = |name: &str| -> Option<String> { from_block(name).or_else(|| from_env(name)) };
         let mut warnings = Vec::new();
-        let endpoint = text("endpoint").ok_or_else(|| {
-            Diagnostic::error(
-                "Missing endpoint",
-                "Set `endpoint = \"https://HOST:8006\"` in the provider block, or PROXMOX_VE_ENDPOINT.",
-            )
-            .at_attribute("endpoint")
-        })?;
+        let endpoints = endpoints::from_config(config, env)?;
 
         let kind = choose_credential_kind(
             &|name| from_block(name).is_some(),
@@ -452,35 +452,37 @@ impl Settings {
                 .as_i64()
                 .and_then(|n| u64::try_from(n).ok())
         };
-        let fingerprint = text("tls_fingerprint");
-        match (&fingerprint, insecure, &ca_pem) {
-            (Some(_), true, _) | (Some(_), _, Some(_)) => warnings.push(Diagnostic::warning(
+        let pinned = !endpoints.fingerprints.is_empty();
+        match (pinned, insecure, &ca_pem) {
+            (true, true, _) | (true, _, Some(_)) => warnings.push(Diagnostic::warning(
                 "tls_fingerprint overrides other TLS settings",
                 "`tls_fingerprint` is set, so `ca_certificate` and `insecure` are ignored: only the pinned certificate is accepted. Remove the settings that do not apply.",
             )),
-            (None, true, _) => warnings.push(Diagnostic::warning(
+            (false, true, _) => warnings.push(Diagnostic::warning(
                 "TLS certificate verification is off",
                 "`insecure = true` (or PROXMOX_VE_INSECURE) accepts any certificate, so anyone on the network path can read the credentials. Set `ca_certificate` to the cluster CA (/etc/pve/pve-root-ca.pem) instead.",
             )),
             _ => {}
         }
         Ok(Settings {
-            endpoint,
+            endpoints,
             credentials,
             credential_description,
             insecure,
             ca_pem,
-            fingerprint,
             min_tls,
             timeout: whole("timeout"),
             max_retries: whole("max_retries").and_then(|n| u32::try_from(n).ok()),
+            endpoint_cooldown: whole("endpoint_cooldown"),
             warnings,
         })
     }
 
     /// Builds the client; nothing is sent until the first API call.
     fn connect(self) -> Result<(Connection, Vec<Diagnostic>), Diagnostic> {
-        let mut builder = Client::builder(&self.endpoint)
+        let first = self.endpoints.urls.first().cloned().unwrap_or_default();
+        let mut builder = Client::builder(first)
+            .endpoints(self.endpoints.urls)
             .credentials(self.credentials)
             .insecure(self.insecure)
             .min_tls_version(self.min_tls)
@@ -491,8 +493,11 @@ impl Settings {
         if let Some(pem) = self.ca_pem {
             builder = builder.ca_pem(pem);
         }
-        if let Some(fingerprint) = self.fingerprint {
-            builder = builder.fingerprint(fingerprint);
+        if !self.endpoints.fingerprints.is_empty() {
+            builder = builder.fingerprints(self.endpoints.fingerprints);
+        }
+        if let Some(seconds) = self.endpoint_cooldown {
+            builder = builder.unhealthy_for(Duration::from_secs(seconds));
         }
         if let Some(seconds) = self.timeout {
             builder = builder.timeout(Duration::from_secs(seconds));

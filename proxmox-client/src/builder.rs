@@ -8,6 +8,7 @@ use url::Url;
 
 use crate::auth::{Credentials, DEFAULT_TICKET_RENEW_AFTER, TicketState, TicketStore};
 use crate::client::{Client, Inner};
+use crate::failover::{Cluster, DEFAULT_UNHEALTHY_FOR, Node, endpoint_label};
 use crate::tls::{Fingerprint, TlsVersion, pinned_config};
 use crate::{ApiToken, Error, RetryPolicy, Secret, UserId};
 
@@ -28,32 +29,34 @@ use crate::{ApiToken, Error, RetryPolicy, Secret, UserId};
 /// ```
 #[derive(Clone)]
 pub struct ClientBuilder {
-    endpoint: String,
+    endpoints: Vec<String>,
     credentials: Credentials,
     ca_pem: Vec<Vec<u8>>,
-    fingerprint: Option<String>,
+    fingerprints: Vec<String>,
     insecure: bool,
     min_tls: TlsVersion,
     timeout: Duration,
     connect_timeout: Duration,
     retry: RetryPolicy,
     renew_after: Duration,
+    unhealthy_for: Duration,
     user_agent: String,
 }
 
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
-            .field("endpoint", &self.endpoint)
+            .field("endpoints", &self.endpoints)
             .field("credentials", &self.credentials)
             .field("ca_pem_bundles", &self.ca_pem.len())
-            .field("fingerprint", &self.fingerprint)
+            .field("fingerprints", &self.fingerprints)
             .field("insecure", &self.insecure)
             .field("min_tls", &self.min_tls)
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
             .field("retry", &self.retry)
             .field("renew_after", &self.renew_after)
+            .field("unhealthy_for", &self.unhealthy_for)
             .finish()
     }
 }
@@ -61,18 +64,47 @@ impl fmt::Debug for ClientBuilder {
 impl ClientBuilder {
     pub(crate) fn new(endpoint: impl Into<String>) -> Self {
         Self {
-            endpoint: endpoint.into(),
+            endpoints: vec![endpoint.into()],
             credentials: Credentials::None,
             ca_pem: Vec::new(),
-            fingerprint: None,
+            fingerprints: Vec::new(),
             insecure: false,
             min_tls: TlsVersion::Tls12,
             timeout: Duration::from_secs(60),
             connect_timeout: Duration::from_secs(10),
             retry: RetryPolicy::default(),
             renew_after: DEFAULT_TICKET_RENEW_AFTER,
+            unhealthy_for: DEFAULT_UNHEALTHY_FOR,
             user_agent: concat!("proxmox-client-rs/", env!("CARGO_PKG_VERSION")).to_owned(),
         }
+    }
+
+    /// Several endpoints of one PVE cluster (`https://pve1:8006`, …), in order
+    /// of preference; replaces the endpoint given to [`crate::Client::builder`].
+    ///
+    /// Each request goes to the first node believed healthy. A node that
+    /// refuses the connection, times out, fails TLS, answers with a proxy
+    /// error (502/503/504/595/596) or has lost quorum (writes) is skipped
+    /// for [`ClientBuilder::unhealthy_for`] and the request moves to the next
+    /// node — except a write whose answer was lost, which is reported as
+    /// [`Error::OutcomeUnknown`] rather than repeated. One login serves every
+    /// node (PVE tickets are cluster-wide); one CA bundle
+    /// ([`ClientBuilder::ca_pem`]) covers every node; pins are per endpoint
+    /// ([`ClientBuilder::fingerprints`]).
+    pub fn endpoints<I, S>(mut self, endpoints: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.endpoints = endpoints.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// How long a failed endpoint is skipped before it is tried again
+    /// (default 60 s). Only matters with several [`ClientBuilder::endpoints`].
+    pub fn unhealthy_for(mut self, duration: Duration) -> Self {
+        self.unhealthy_for = duration;
+        self
     }
 
     /// Sets the credentials.
@@ -129,7 +161,22 @@ impl ClientBuilder {
     /// is accepted, whatever its issuer, host name or validity dates; the CA
     /// bundle and `insecure` are ignored.
     pub fn fingerprint(mut self, fingerprint: impl AsRef<str>) -> Self {
-        self.fingerprint = Some(fingerprint.as_ref().to_owned());
+        self.fingerprints = vec![fingerprint.as_ref().to_owned()];
+        self
+    }
+
+    /// Pins one certificate per endpoint, in the order of
+    /// [`ClientBuilder::endpoints`] (every node of a cluster has its own
+    /// certificate). The count must match the endpoints.
+    pub fn fingerprints<I, S>(mut self, fingerprints: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        self.fingerprints = fingerprints
+            .into_iter()
+            .map(|f| f.as_ref().to_owned())
+            .collect();
         self
     }
 
@@ -192,7 +239,61 @@ impl ClientBuilder {
 
     /// Validates the configuration and builds the client.
     pub fn build(self) -> Result<Client, Error> {
-        let base = normalize_endpoint(&self.endpoint)?;
+        if self.endpoints.is_empty() {
+            return Err(Error::Config(
+                "no endpoint: give at least one https://HOST:8006".into(),
+            ));
+        }
+        let mut bases: Vec<Url> = Vec::with_capacity(self.endpoints.len());
+        for endpoint in &self.endpoints {
+            let base = normalize_endpoint(endpoint)?;
+            if bases.contains(&base) {
+                return Err(Error::Config(format!(
+                    "endpoint '{}' is listed twice: list each node once",
+                    endpoint_label(&base)
+                )));
+            }
+            bases.push(base);
+        }
+        if !self.fingerprints.is_empty() && self.fingerprints.len() != bases.len() {
+            return Err(Error::Config(format!(
+                "{} endpoints but {} certificate fingerprints: pinning takes one fingerprint per endpoint, in the same order (or use one CA certificate for the cluster instead)",
+                bases.len(),
+                self.fingerprints.len()
+            )));
+        }
+        let mut nodes = Vec::with_capacity(bases.len());
+        for (index, base) in bases.into_iter().enumerate() {
+            let http = self.http_client(self.fingerprints.get(index).map(String::as_str))?;
+            nodes.push(Node::new(base, http));
+        }
+
+        let tickets = match &self.credentials {
+            Credentials::Password { .. } => Some(TicketStore::new(None, self.renew_after)),
+            Credentials::Ticket { ticket, csrf_token } => Some(TicketStore::new(
+                Some(TicketState::supplied(ticket.clone(), csrf_token.clone())),
+                self.renew_after,
+            )),
+            _ => None,
+        };
+        Ok(Client {
+            inner: Arc::new(Inner {
+                cluster: Cluster {
+                    nodes,
+                    unhealthy_for: self.unhealthy_for,
+                },
+                credentials: self.credentials,
+                tickets,
+                retry: self.retry,
+            }),
+        })
+    }
+}
+
+impl ClientBuilder {
+    /// The HTTP client of one endpoint: the shared TLS settings, or that
+    /// endpoint's pinned certificate.
+    fn http_client(&self, fingerprint: Option<&str>) -> Result<reqwest::Client, Error> {
         let mut http = reqwest::Client::builder()
             .timeout(self.timeout)
             .connect_timeout(self.connect_timeout)
@@ -201,7 +302,7 @@ impl ClientBuilder {
             // PVE never redirects; a followed redirect would re-send the
             // CSRF header and, on 307/308, a login body with the password.
             .redirect(reqwest::redirect::Policy::none());
-        if let Some(fp) = &self.fingerprint {
+        if let Some(fp) = fingerprint {
             let pin: Fingerprint = fp.parse()?;
             http = http.tls_backend_preconfigured(pinned_config(pin, self.min_tls)?);
         } else {
@@ -225,27 +326,8 @@ impl ClientBuilder {
                 http = http.tls_danger_accept_invalid_certs(true);
             }
         }
-        let http = http
-            .build()
-            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
-
-        let tickets = match &self.credentials {
-            Credentials::Password { .. } => Some(TicketStore::new(None, self.renew_after)),
-            Credentials::Ticket { ticket, csrf_token } => Some(TicketStore::new(
-                Some(TicketState::supplied(ticket.clone(), csrf_token.clone())),
-                self.renew_after,
-            )),
-            _ => None,
-        };
-        Ok(Client {
-            inner: Arc::new(Inner {
-                http,
-                base,
-                credentials: self.credentials,
-                tickets,
-                retry: self.retry,
-            }),
-        })
+        http.build()
+            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))
     }
 }
 

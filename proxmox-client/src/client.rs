@@ -14,6 +14,7 @@ use url::Url;
 use crate::api::access::{LoginRequest, Ticket};
 use crate::auth::{Credentials, TICKET_LIFETIME, TicketState, TicketStore, ticket_user};
 use crate::error::{ErrorAnswer, classify};
+use crate::failover::{Cluster, Node};
 use crate::params::Params;
 use crate::{ClientBuilder, Error, RetryPolicy, Secret};
 
@@ -36,8 +37,8 @@ pub struct Client {
 }
 
 pub(crate) struct Inner {
-    pub http: reqwest::Client,
-    pub base: Url,
+    /// The endpoints and their health, shared by every clone.
+    pub cluster: Cluster,
     pub credentials: Credentials,
     pub tickets: Option<TicketStore>,
     pub retry: RetryPolicy,
@@ -46,7 +47,16 @@ pub(crate) struct Inner {
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
-            .field("base", &self.inner.base.as_str())
+            .field(
+                "endpoints",
+                &self
+                    .inner
+                    .cluster
+                    .nodes
+                    .iter()
+                    .map(|node| node.base.as_str())
+                    .collect::<Vec<_>>(),
+            )
             .field("credentials", &self.inner.credentials)
             .field("retry", &self.inner.retry)
             .finish_non_exhaustive()
@@ -126,9 +136,14 @@ impl Client {
         ClientBuilder::new(endpoint)
     }
 
-    /// The API base URL (`https://HOST:PORT/api2/json`).
+    /// The API base URL (`https://HOST:PORT/api2/json`) of the first endpoint.
     pub fn base_url(&self) -> &Url {
-        &self.inner.base
+        &self.inner.cluster.first().base
+    }
+
+    /// The API base URLs of every endpoint, in the configured order.
+    pub fn base_urls(&self) -> Vec<&Url> {
+        self.inner.cluster.nodes.iter().map(|n| &n.base).collect()
     }
 
     /// Runs a request through the retry and tracing layers and decodes `data`.
@@ -201,17 +216,17 @@ impl Client {
     /// again once (the ticket may have been revoked by a key rotation).
     async fn attempt_authenticated(&self, req: &ApiRequest) -> Result<RawAnswer, Error> {
         if !req.authenticated {
-            return self.send_once(req, HeaderMap::new()).await;
+            return self.send(req, &HeaderMap::new()).await;
         }
         let (headers, ticket) = self.auth_headers(&req.method).await?;
-        let result = self.send_once(req, headers).await;
+        let result = self.send(req, &headers).await;
         match (&result, &ticket, &self.inner.credentials) {
             (Err(Error::Authentication { .. }), Some(seen), Credentials::Password { .. }) => {
                 if let Some(store) = &self.inner.tickets {
                     store.invalidate(seen).await;
                 }
                 let (headers, _) = self.auth_headers(&req.method).await?;
-                self.send_once(req, headers).await
+                self.send(req, &headers).await
             }
             _ => result,
         }
@@ -332,11 +347,26 @@ impl Client {
         Box::pin(self.login(req))
     }
 
-    /// Sends one request and classifies the answer.
-    async fn send_once(&self, req: &ApiRequest, headers: HeaderMap) -> Result<RawAnswer, Error> {
+    /// Sends one authenticated request through the failover layer: to the
+    /// first node that can serve it (see [`crate::failover`]).
+    async fn send(&self, req: &ApiRequest, headers: &HeaderMap) -> Result<RawAnswer, Error> {
+        let what = format!("{} {}", req.method, req.path());
+        self.inner
+            .cluster
+            .send(&what, |node| self.send_once(node, req, headers.clone()))
+            .await
+    }
+
+    /// Sends one request to one node and classifies the answer.
+    async fn send_once(
+        &self,
+        node: &Node,
+        req: &ApiRequest,
+        headers: HeaderMap,
+    ) -> Result<RawAnswer, Error> {
         let method_str = req.method.to_string();
         let path = req.path();
-        let mut url = self.inner.base.clone();
+        let mut url = node.base.clone();
         {
             let mut segs = url
                 .path_segments_mut()
@@ -349,11 +379,7 @@ impl Client {
         if !req.query.is_empty() {
             url.query_pairs_mut().extend_pairs(req.query.pairs().iter());
         }
-        let mut builder = self
-            .inner
-            .http
-            .request(req.method.clone(), url)
-            .headers(headers);
+        let mut builder = node.http.request(req.method.clone(), url).headers(headers);
         if req.method == Method::POST || req.method == Method::PUT {
             builder = builder
                 .header(
@@ -365,7 +391,7 @@ impl Client {
         let response = builder
             .send()
             .await
-            .map_err(|e| self.transport_error(&e, &method_str, &path, req.idempotent))?;
+            .map_err(|e| transport_error(node, &e, &method_str, &path, req.idempotent))?;
         let status = response.status();
         let reason = response
             .extensions()
@@ -375,7 +401,7 @@ impl Client {
         let body = response
             .bytes()
             .await
-            .map_err(|e| self.transport_error(&e, &method_str, &path, req.idempotent))?;
+            .map_err(|e| transport_error(node, &e, &method_str, &path, req.idempotent))?;
         if status.is_success() {
             #[derive(serde::Deserialize)]
             struct Envelope {
@@ -399,39 +425,41 @@ impl Client {
         });
         Err(outcome_unknown_if_not_from_pve(error, req.idempotent))
     }
+}
 
-    fn transport_error(
-        &self,
-        e: &reqwest::Error,
-        method: &str,
-        path: &str,
-        idempotent: bool,
-    ) -> Error {
-        let message = error_chain(e);
-        if find_rustls_error(e).is_some() {
-            return Error::Tls {
-                url: self.inner.base.to_string(),
-                message,
-            };
+/// A failure before any answer: TLS refusal and connect failures (nothing
+/// was sent) are told apart from a break after sending.
+fn transport_error(
+    node: &Node,
+    e: &reqwest::Error,
+    method: &str,
+    path: &str,
+    idempotent: bool,
+) -> Error {
+    let message = error_chain(e);
+    if find_rustls_error(e).is_some() {
+        return Error::Tls {
+            url: node.base.to_string(),
+            message,
+        };
+    }
+    if e.is_connect() {
+        return Error::Connect {
+            url: node.base.to_string(),
+            message,
+        };
+    }
+    if idempotent {
+        Error::Transport {
+            method: method.to_owned(),
+            path: path.to_owned(),
+            message,
         }
-        if e.is_connect() {
-            return Error::Connect {
-                url: self.inner.base.to_string(),
-                message,
-            };
-        }
-        if idempotent {
-            Error::Transport {
-                method: method.to_owned(),
-                path: path.to_owned(),
-                message,
-            }
-        } else {
-            Error::OutcomeUnknown {
-                method: method.to_owned(),
-                path: path.to_owned(),
-                message,
-            }
+    } else {
+        Error::OutcomeUnknown {
+            method: method.to_owned(),
+            path: path.to_owned(),
+            message,
         }
     }
 }

@@ -21,7 +21,9 @@ pub struct ApiError {
     pub path: String,
     /// HTTP status code.
     pub status: u16,
-    /// PVE's message (the `message` body field, else the reason phrase), trimmed.
+    /// PVE's message (the `message` body field, else the reason phrase),
+    /// trimmed; with several endpoints followed by ` (node https://…)`, the
+    /// endpoint that answered.
     pub message: String,
     /// Per-parameter errors (`errors` body field, or the `param: text` lines of
     /// a parameter exception raised inside a config lock).
@@ -99,6 +101,23 @@ pub enum Error {
     /// 502, 503 or 504: the server or a proxy in front of it is unavailable.
     #[error("server unavailable: {0}")]
     Unavailable(ApiError),
+
+    /// The node has lost quorum, so its configuration is read-only: PVE
+    /// refuses every write with HTTP 500 (`… cfs-lock 'file-user_cfg' error:
+    /// no quorum!` for access control) before changing anything. Reads still work. Another node may serve
+    /// the write.
+    #[error("node without quorum refused the write: {0}")]
+    NoQuorum(ApiError),
+
+    /// No endpoint of the cluster could serve the request; `failures` lists
+    /// each endpoint with why it failed (in the order they were tried).
+    #[error("none of the {} PVE endpoints could serve {request}:{}", failures.len(), list_failures(failures))]
+    AllNodesFailed {
+        /// `METHOD /path`.
+        request: String,
+        /// `(endpoint, why)` per endpoint tried.
+        failures: Vec<(String, String)>,
+    },
 
     /// Any other error answer.
     #[error("API error: {0}")]
@@ -187,13 +206,77 @@ impl Error {
                 | Self::Unavailable(_)
                 | Self::Connect { .. }
                 | Self::Transport { .. }
+                | Self::NoQuorum(_)
+                | Self::AllNodesFailed { .. }
         )
     }
 
     /// A failure that certainly happened before the server changed anything,
     /// so even a non-idempotent create may be repeated.
+    ///
+    /// [`Error::AllNodesFailed`] counts as safe: the failover layer moves a
+    /// write to the next node only on failures before anything was applied
+    /// (a lost answer stops it with [`Error::OutcomeUnknown`] instead).
     pub fn is_safe_to_retry_any_request(&self) -> bool {
-        matches!(self, Self::LockTimeout(_) | Self::Connect { .. })
+        matches!(
+            self,
+            Self::LockTimeout(_)
+                | Self::Connect { .. }
+                | Self::NoQuorum(_)
+                | Self::AllNodesFailed { .. }
+        )
+    }
+
+    /// The same error, naming the endpoint that produced it (used when the
+    /// client has several endpoints).
+    pub(crate) fn on_node(self, node: &str) -> Self {
+        let with_node = |message: String| format!("{message} (node {node})");
+        match self {
+            Self::Permission(e) => Self::Permission(e.on_node(node)),
+            Self::NotFound(e) => Self::NotFound(e.on_node(node)),
+            Self::Conflict(e) => Self::Conflict(e.on_node(node)),
+            Self::Parameter(e) => Self::Parameter(e.on_node(node)),
+            Self::LockTimeout(e) => Self::LockTimeout(e.on_node(node)),
+            Self::Unavailable(e) => Self::Unavailable(e.on_node(node)),
+            Self::NoQuorum(e) => Self::NoQuorum(e.on_node(node)),
+            Self::Api(e) => Self::Api(e.on_node(node)),
+            Self::Authentication {
+                credential,
+                message,
+            } => Self::Authentication {
+                credential,
+                message: with_node(message),
+            },
+            Self::Transport {
+                method,
+                path,
+                message,
+            } => Self::Transport {
+                method,
+                path,
+                message: with_node(message),
+            },
+            Self::OutcomeUnknown {
+                method,
+                path,
+                message,
+            } => Self::OutcomeUnknown {
+                method,
+                path,
+                message: with_node(message),
+            },
+            Self::Decode {
+                method,
+                path,
+                message,
+            } => Self::Decode {
+                method,
+                path,
+                message: with_node(message),
+            },
+            // Connect and Tls name the URL already; the rest are local.
+            other => other,
+        }
     }
 
     /// The write may or may not have been applied.
@@ -220,6 +303,7 @@ impl Error {
             | Self::Parameter(e)
             | Self::LockTimeout(e)
             | Self::Unavailable(e)
+            | Self::NoQuorum(e)
             | Self::Api(e) => Some(e),
             _ => None,
         }
@@ -232,6 +316,23 @@ impl Error {
             other => other.api_error().map(|e| e.status),
         }
     }
+}
+
+impl ApiError {
+    /// Names the endpoint that answered, after PVE's message (kept out of
+    /// a field of its own so that [`Error`] stays small).
+    fn on_node(mut self, node: &str) -> Self {
+        self.message = format!("{} (node {node})", self.message);
+        self
+    }
+}
+
+/// `\n- endpoint: why` per failure.
+fn list_failures(failures: &[(String, String)]) -> String {
+    failures
+        .iter()
+        .map(|(node, why)| format!("\n- {node}: {why}"))
+        .collect()
 }
 
 /// The parts of an error answer, before classification.
@@ -312,7 +413,16 @@ pub(crate) fn classify(answer: &ErrorAnswer<'_>) -> Error {
         404 => Error::NotFound(api),
         400 if any_error_says("already exists") => Error::Conflict(api),
         400 => Error::Parameter(api),
-        502..=504 => Error::Unavailable(api),
+        // 595/596: pveproxy could not reach (or lost) the node it proxies to.
+        502..=504 | 595 | 596 => Error::Unavailable(api),
+        // A node without quorum cannot take the cluster lock: every
+        // access-control write (lock_user_config → cfs_lock_file) fails after
+        // the lock timeout with "<op> failed: cfs-lock 'file-user_cfg' error:
+        // no quorum!" (pve-cluster PVE/Cluster.pm, cfs_lock: `$err = "no
+        // quorum!\n" if !$got_lock && !check_cfs_quorum(1)`); other API
+        // paths die with check_cfs_quorum's "cluster not ready - no quorum?".
+        // Both say "no quorum"; nothing was changed.
+        500 if msg.contains("no quorum") => Error::NoQuorum(api),
         _ if msg.contains("cfs-lock") && msg.contains("got lock request timeout") => {
             Error::LockTimeout(api)
         }
@@ -445,6 +555,40 @@ mod tests {
         }
         let plain = answer(500, None, r#"{"data":null,"message":"something broke\n"}"#);
         assert!(matches!(plain, Error::Api(_)) && !plain.is_retryable());
+    }
+
+    #[test]
+    fn no_quorum_and_pveproxy_codes_are_node_failures() {
+        let e = answer(
+            500,
+            Some("cluster not ready - no quorum?"),
+            r#"{"data":null,"message":"cluster not ready - no quorum?\n"}"#,
+        );
+        assert!(matches!(e, Error::NoQuorum(_)), "{e:?}");
+        assert!(e.is_retryable() && e.is_safe_to_retry_any_request());
+        let e = answer(
+            500,
+            None,
+            r#"{"data":null,"message":"create user failed: cfs-lock 'file-user_cfg' error: no quorum!\n"}"#,
+        );
+        assert!(matches!(e, Error::NoQuorum(_)), "{e:?}");
+        for status in [595, 596] {
+            assert!(matches!(
+                answer(status, Some("Connection refused"), ""),
+                Error::Unavailable(_)
+            ));
+        }
+        let all = Error::AllNodesFailed {
+            request: "GET /version".into(),
+            failures: vec![
+                ("https://a:8006".into(), "refused".into()),
+                ("https://b:8006".into(), "timed out".into()),
+            ],
+        };
+        assert_eq!(
+            all.to_string(),
+            "none of the 2 PVE endpoints could serve GET /version:\n- https://a:8006: refused\n- https://b:8006: timed out"
+        );
     }
 
     #[test]

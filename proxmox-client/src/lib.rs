@@ -53,6 +53,12 @@
 //! * **Retries** ([`RetryPolicy`]): exponential backoff with jitter for
 //!   transient errors, only where repeating is safe. Creates that fail in
 //!   transit are reported as [`Error::OutcomeUnknown`] instead of being repeated.
+//! * **Failover** ([`ClientBuilder::endpoints`]): several nodes of one
+//!   cluster; a node that refuses, times out, fails TLS, answers a proxy
+//!   error or has lost quorum is skipped for a while (shared by clones), one
+//!   login serves every node, a write whose answer was lost is never repeated
+//!   elsewhere ([`Error::OutcomeUnknown`]), errors name the node, and all
+//!   nodes failing is one [`Error::AllNodesFailed`] listing each.
 //! * **Tracing**: one `pve_request` span per attempt (method, path, attempt,
 //!   status, duration). Secrets are [`Secret`]s: redacted in `Debug`/`Display`,
 //!   never logged.
@@ -65,6 +71,7 @@ mod builder;
 mod client;
 mod de;
 mod error;
+mod failover;
 mod ids;
 mod params;
 mod principals;
@@ -90,6 +97,7 @@ pub use auth::{Credentials, DEFAULT_TICKET_RENEW_AFTER};
 pub use builder::ClientBuilder;
 pub use client::Client;
 pub use error::{ApiError, Error, Result};
+pub use failover::DEFAULT_UNHEALTHY_FOR;
 pub use ids::{GroupId, IdError, PoolId, RealmId, RoleId, TokenId, TokenName, UserId};
 pub use principals::{AclPrincipal, ApiToken, AuthId};
 pub use retry::RetryPolicy;
