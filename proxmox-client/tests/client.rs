@@ -465,7 +465,7 @@ async fn requests_are_encoded_like_pve_expects() {
     client
         .acl()
         .revoke(&AclUpdate {
-            path: "/".into(),
+            path: proxmox_client::AclPath::root(),
             roles: vec!["PVEAdmin".parse().unwrap()],
             principals: vec!["alice@pve!ci".parse().unwrap()],
             propagate: None,

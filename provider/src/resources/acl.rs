@@ -2,7 +2,9 @@
 //! on one path.
 
 use async_trait::async_trait;
-use proxmox_client::{AclEntry, AclPrincipal, AclUpdate, GroupId, RoleId, TokenId, UserId};
+use proxmox_client::{
+    AclEntry, AclPath, AclPrincipal, AclUpdate, GroupId, RoleId, TokenId, UserId,
+};
 use tfplugin::diag::{Diagnostic, Diagnostics};
 use tfplugin::provider::{
     ImportRequest, MoveStateRequest, MovedState, PlanContext, Resource, ResourceState,
@@ -54,7 +56,7 @@ Import id: `<path>|<role_id>|<user|group|token>:<principal id>`, e.g. `terraform
                 Attribute::required("path", Type::String)
                     .description(format!(
                         "The ACL path, in the normal form PVE stores (one leading `/`, no `//`, no trailing `/`), e.g. `/vms/100` or `/pool/production`. Checked at plan time against PVE 9.1's valid paths: {}. Changing it replaces the entry.",
-                        acl_path::VALID_FORMS
+                        AclPath::VALID_FORMS
                     ))
                     .requires_replace(),
                 Attribute::required("role_id", Type::String)
@@ -119,7 +121,9 @@ Import id: `<path>|<role_id>|<user|group|token>:<principal id>`, e.g. `terraform
                 None => diagnostic,
             });
         }
-        convert::check_known_string(config, "path", &mut diagnostics, acl_path::check);
+        convert::check_known_string(config, "path", &mut diagnostics, |path| {
+            acl_path::check(path).map(drop)
+        });
         let id = |example: &'static str, parse: fn(&str) -> Result<(), proxmox_client::IdError>| {
             move |text: &str| {
                 parse(text).map_err(|error| format!("{error}. Use a value like `{example}`."))
@@ -322,7 +326,7 @@ async fn find(
 /// What identifies an ACL entry: path, role and principal.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AclKey {
-    pub path: String,
+    pub path: AclPath,
     pub role: RoleId,
     pub principal: AclPrincipal,
 }
@@ -330,6 +334,8 @@ pub struct AclKey {
 impl AclKey {
     fn from_value(value: &Value) -> Result<Self, Diagnostics> {
         let path = convert::required_string(value, "path")?;
+        let path = AclPath::new(&path)
+            .map_err(|error| Diagnostics::from(convert::invalid("path", error.to_string())))?;
         let role = convert::id_attr::<RoleId>(value, "role_id", "PVEVMUser")?;
         let principal = if let Some(user) = convert::string(value, "user_id")? {
             AclPrincipal::User(convert::parse_id(&user, "user_id", "alice@pve")?)
@@ -361,11 +367,11 @@ impl AclKey {
     }
 
     fn from_parts(path: &str, role: &str, kind: &str, id: &str) -> Result<Self, String> {
-        acl_path::check(path)?;
+        let path = acl_path::check(path)?;
         let role = role.parse::<RoleId>().map_err(|error| error.to_string())?;
         let principal = AclPrincipal::from_kind(kind, id).map_err(|error| error.to_string())?;
         Ok(AclKey {
-            path: path.to_string(),
+            path,
             role,
             principal,
         })

@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::client::ApiRequest;
 use crate::de;
 use crate::params::Params;
-use crate::{AuthId, Client, Error, RealmId, Secret};
+use crate::{AclPath, AuthId, Client, Error, RealmId, Secret};
 
 /// Parameters of `POST /access/ticket`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -107,8 +107,9 @@ pub type Permissions = BTreeMap<String, BTreeMap<String, bool>>;
 pub struct PermissionsQuery {
     /// Whose permissions (default: the caller). Others need `Sys.Audit` on `/access`.
     pub userid: Option<AuthId>,
-    /// Only this path (not normalized by PVE).
-    pub path: Option<String>,
+    /// Only this path. PVE does not normalise this parameter (`/vms/100/`
+    /// would answer nothing), which [`AclPath`] already is.
+    pub path: Option<AclPath>,
 }
 
 impl Client {
@@ -151,7 +152,7 @@ impl Client {
     /// use proxmox_client::PermissionsQuery;
     /// let perms = client.permissions(&PermissionsQuery {
     ///     userid: Some("ci@pve!deploy".parse()?),
-    ///     path: Some("/vms/100".into()),
+    ///     path: Some("/vms/100".parse()?),
     /// }).await?;
     /// let can_start = perms.get("/vms/100").is_some_and(|p| p.contains_key("VM.PowerMgmt"));
     /// # let _ = can_start; Ok(()) }
@@ -159,7 +160,7 @@ impl Client {
     pub async fn permissions(&self, query: &PermissionsQuery) -> Result<Permissions, Error> {
         let mut q = Params::new();
         q.opt("userid", query.userid.as_ref())
-            .opt("path", query.path.as_deref());
+            .opt("path", query.path.as_ref());
         let data: BTreeMap<String, Value> = self
             .execute(ApiRequest::get(&["access", "permissions"]).query(q))
             .await?;

@@ -214,7 +214,7 @@ async fn filters_select_identities_and_paths() {
 
     let (facts, findings, _, _) = audit(Filter {
         user: Some("ci@pve".parse().unwrap()),
-        path: Some("/vms/100".into()),
+        path: Some("/vms/100".parse().unwrap()),
         ..Filter::default()
     })
     .await;
