@@ -77,7 +77,7 @@ mod tls;
 pub mod api;
 
 pub use acl_path::{AclPath, AclPathError};
-pub use api::access::{LoginRequest, Permissions, PermissionsQuery, Ticket, Version};
+pub use api::access::{Permissions, PermissionsQuery, Version};
 pub use api::acl::{AclEntry, AclHandler, AclUpdate};
 pub use api::domains::{
     CreateDomain, Domain, DomainConfig, DomainsHandler, RealmOptions, SyncDomain, UpdateDomain,
@@ -88,7 +88,7 @@ pub use api::roles::{CreateRole, Role, RolesHandler, UpdateRole};
 pub use api::tasks::{TaskHandler, TaskLogLine, TaskStatus, upid_node};
 pub use api::tokens::{CreateToken, CreatedToken, TokenInfo, TokensHandler, UpdateToken};
 pub use api::users::{ChangePassword, CreateUser, ListUsers, UpdateUser, User, UsersHandler};
-pub use auth::{Credentials, DEFAULT_TICKET_RENEW_AFTER};
+pub use auth::{Credentials, DEFAULT_TICKET_RENEW_AFTER, LoginRequest, Ticket};
 pub use builder::ClientBuilder;
 pub use client::Client;
 pub use error::{ApiError, Error, Result};

@@ -1,7 +1,6 @@
 //! Ticket login, effective permissions and the server version.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -9,58 +8,7 @@ use serde_json::Value;
 use crate::client::ApiRequest;
 use crate::de;
 use crate::params::Params;
-use crate::{AclPath, AuthId, Client, Error, RealmId, Secret};
-
-/// Parameters of `POST /access/ticket`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct LoginRequest {
-    /// `user@realm`, or a bare name together with `realm`.
-    pub username: String,
-    /// The password, or a valid ticket to renew it, or (with `tfa_challenge`)
-    /// the second-factor response such as `totp:123456`.
-    pub password: Secret,
-    /// Realm to append to `username`.
-    pub realm: Option<RealmId>,
-    /// A TOTP code sent with the first factor.
-    pub otp: Option<Secret>,
-    /// The half-ticket of a `NeedTFA` answer, for the second step.
-    pub tfa_challenge: Option<Secret>,
-}
-
-/// A login answer. `Debug` redacts the ticket and CSRF token.
-#[derive(Clone, PartialEq, Deserialize)]
-#[non_exhaustive]
-pub struct Ticket {
-    /// The authenticated user id.
-    pub username: String,
-    /// The `PVEAuthCookie` ticket (valid 2 h).
-    pub ticket: Secret,
-    /// The `CSRFPreventionToken` for writes.
-    #[serde(rename = "CSRFPreventionToken")]
-    pub csrf_token: Secret,
-    /// The user has TFA: `ticket` is a challenge; log in again with
-    /// `tfa_challenge` set to it.
-    #[serde(default, rename = "NeedTFA", deserialize_with = "de::bool_lenient")]
-    pub need_tfa: bool,
-    /// The cluster name (clustered nodes, with `Sys.Audit` on `/`).
-    #[serde(default)]
-    pub clustername: Option<String>,
-    /// Capabilities summary for UIs.
-    #[serde(default)]
-    pub cap: Option<Value>,
-}
-
-impl fmt::Debug for Ticket {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Ticket")
-            .field("username", &self.username)
-            .field("ticket", &self.ticket)
-            .field("csrf_token", &self.csrf_token)
-            .field("need_tfa", &self.need_tfa)
-            .field("clustername", &self.clustername)
-            .finish_non_exhaustive()
-    }
-}
+use crate::{AclPath, AuthId, Client, Error, LoginRequest, Ticket};
 
 /// `GET /version`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -128,21 +76,7 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn login(&self, login: &LoginRequest) -> Result<Ticket, Error> {
-        let mut p = Params::new();
-        p.put("username", login.username.as_str())
-            .put("password", login.password.expose())
-            .opt("realm", login.realm.as_ref())
-            .opt("otp", login.otp.as_ref().map(Secret::expose))
-            .opt(
-                "tfa-challenge",
-                login.tfa_challenge.as_ref().map(Secret::expose),
-            );
-        let mut req = ApiRequest::post(&["access", "ticket"])
-            .form(p)
-            // Creating a ticket changes nothing on the server.
-            .idempotent(true);
-        req.authenticated = false;
-        self.execute(req).await
+        self.request_ticket(login).await
     }
 
     /// Effective permissions (`GET /access/permissions`).
@@ -213,20 +147,5 @@ mod tests {
         };
         assert_eq!(v.parsed(), (9, 1, 2));
         assert!(v.at_least(9, 1) && v.at_least(8, 4) && !v.at_least(9, 2));
-    }
-
-    #[test]
-    fn ticket_debug_is_redacted_and_need_tfa_decodes() {
-        let t: Ticket = serde_json::from_value(serde_json::json!({
-            "username": "a@pve", "ticket": "PVE:a@pve:6500::SIGNATURE",
-            "CSRFPreventionToken": "6500:CSRFSIG", "NeedTFA": 1
-        }))
-        .unwrap();
-        assert!(t.need_tfa);
-        let dbg = format!("{t:?}");
-        assert!(
-            !dbg.contains("SIGNATURE") && !dbg.contains("CSRFSIG"),
-            "{dbg}"
-        );
     }
 }
