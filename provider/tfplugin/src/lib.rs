@@ -88,5 +88,9 @@ mod wire;
 pub use serve::{ServeError, ServeOptions, serve};
 pub use tls::TlsError;
 
+/// A boxed error from a library this crate uses internally, kept as the
+/// `source()` of our own error types instead of exposing its type.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
 #[cfg(test)]
 mod tests;
