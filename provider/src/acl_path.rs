@@ -17,7 +17,6 @@ pub fn check(path: &str) -> Result<AclPath, String> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

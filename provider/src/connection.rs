@@ -377,6 +377,5 @@ impl Connection {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 #[path = "connection_tests.rs"]
 mod tests;

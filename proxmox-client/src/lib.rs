@@ -58,9 +58,6 @@
 //!   status, duration). Secrets are [`Secret`]s: redacted in `Debug`/`Display`,
 //!   never logged.
 
-// Tests may unwrap; library code may not (workspace lint `unwrap_used`).
-#![cfg_attr(test, allow(clippy::unwrap_used))]
-
 mod acl_path;
 mod auth;
 mod builder;

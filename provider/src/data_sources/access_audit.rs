@@ -334,7 +334,6 @@ fn finding_value(finding: &Finding, reason: Option<&str>) -> Value {
 mod sim_tests;
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

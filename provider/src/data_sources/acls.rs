@@ -192,7 +192,6 @@ impl DataSource for AclsDataSource {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -234,7 +234,6 @@ fn build(kind: &Kind, id: &str) -> Result<String, String> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

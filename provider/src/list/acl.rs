@@ -183,7 +183,6 @@ impl Wanted {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use proxmox_client::AclPrincipal;

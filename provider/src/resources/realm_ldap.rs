@@ -160,7 +160,6 @@ The bind password is write-only. Import with the realm id: `terraform import pve
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod moved_from_bpg {
     use super::*;
     use crate::resources::moved::testing::{moved, refused, request};

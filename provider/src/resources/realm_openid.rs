@@ -144,7 +144,6 @@ The client key is write-only. Import with the realm id: `terraform import pve_re
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod moved_from_bpg {
     use super::*;
     use crate::resources::moved::testing::{moved, request};

@@ -1,7 +1,6 @@
 //! Every rule on hand-built facts: one case where it fires, one where it
 //! does not. (The e2e and pve-sim tests check the same against PVE's own
 //! evaluation.)
-#![allow(clippy::unwrap_used)]
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -197,7 +197,6 @@ fn string_map(value: &Value, name: &str) -> Result<Option<BTreeMap<String, Strin
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -134,16 +134,12 @@ impl Registry {
             };
             insert_unique(&mut registry.resources, "resource type", &name, entry)?;
         }
-        registry.data_sources = entries(
-            "data source",
-            provider.data_sources(),
-            |d| (d.type_name().to_owned(), d.schema()),
-        )?;
-        registry.ephemerals = entries(
-            "ephemeral resource",
-            provider.ephemeral_resources(),
-            |e| (e.type_name().to_owned(), e.schema()),
-        )?;
+        registry.data_sources = entries("data source", provider.data_sources(), |d| {
+            (d.type_name().to_owned(), d.schema())
+        })?;
+        registry.ephemerals = entries("ephemeral resource", provider.ephemeral_resources(), |e| {
+            (e.type_name().to_owned(), e.schema())
+        })?;
         registry.lists = entries("list resource", provider.list_resources(), |l| {
             (l.type_name().to_owned(), l.schema())
         })?;

@@ -400,7 +400,8 @@ impl ProviderRpc for ProviderService {
         let req = request.into_inner();
         let name = req.action_type.clone();
         Ok(Response::new(
-            self.run("PlanAction", &name, self.handle_plan_action(req)).await,
+            self.run("PlanAction", &name, self.handle_plan_action(req))
+                .await,
         ))
     }
 
@@ -410,7 +411,9 @@ impl ProviderRpc for ProviderService {
         &self,
         request: Request<pb::invoke_action::Request>,
     ) -> Reply<Self::InvokeActionStream> {
-        Ok(Response::new(self.handle_invoke_action(request.into_inner())))
+        Ok(Response::new(
+            self.handle_invoke_action(request.into_inner()),
+        ))
     }
 
     async fn validate_action_config(
