@@ -64,7 +64,9 @@ pub fn run(users: usize) -> Result<AuditResult, String> {
             client
                 .acl()
                 .grant(&AclUpdate {
-                    path: format!("/vms/{}", 2000 + i),
+                    path: format!("/vms/{}", 2000 + i)
+                        .parse()
+                        .map_err(|e| format!("{e}"))?,
                     roles: vec!["PVEVMUser".parse().map_err(|e| format!("{e}"))?],
                     principals: vec![AclPrincipal::User(user), AclPrincipal::Token(token.id)],
                     propagate: Some(true),

@@ -382,6 +382,5 @@ mod create;
 pub use create::Creation;
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 #[path = "connection_tests.rs"]
 mod tests;

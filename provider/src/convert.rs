@@ -317,7 +317,6 @@ pub fn import_key(request: &tfplugin::provider::ImportRequest, identity_attribut
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use proptest::prelude::*;

@@ -6,7 +6,6 @@ pub mod actions;
 pub mod connection;
 pub mod convert;
 pub mod data_sources;
-pub mod docs;
 pub mod endpoints;
 pub mod ephemeral;
 pub mod functions;

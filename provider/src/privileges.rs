@@ -339,7 +339,6 @@ pub fn catalog_from_roles(roles: &[proxmox_client::Role]) -> Catalog {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use terraform_provider_pve::PveProvider;
-use terraform_provider_pve::docs;
+use tfplugin_docs as docs;
 
 fn repository_root() -> PathBuf {
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));

@@ -1,10 +1,24 @@
-//! Credentials and the ticket life cycle.
+//! The authentication layer: credentials, the login vocabulary
+//! (`POST /access/ticket`) and the ticket life cycle.
+//!
+//! The layer sits below the API handlers: it turns credentials into request
+//! headers and, for tickets, logs in through a sender it is given for
+//! *unauthenticated* requests. It never calls back into the authenticated
+//! request path, so obtaining a ticket cannot recurse into needing one.
 
+use std::fmt;
+use std::future::Future;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use reqwest::Method;
+use reqwest::header::{HeaderMap, HeaderValue};
+use serde::Deserialize;
+use serde_json::Value;
 use tokio::sync::{Mutex, RwLock};
 
-use crate::{ApiToken, Secret, UserId};
+use crate::de;
+use crate::params::Params;
+use crate::{ApiToken, Error, RealmId, Secret, UserId};
 
 /// PVE tickets are valid for 2 hours (`$ticket_lifetime = 7200`).
 pub(crate) const TICKET_LIFETIME: Duration = Duration::from_secs(2 * 3600);
@@ -56,6 +70,73 @@ impl Credentials {
                 None => "ticket".into(),
             },
         }
+    }
+}
+
+/// Parameters of `POST /access/ticket`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LoginRequest {
+    /// `user@realm`, or a bare name together with `realm`.
+    pub username: String,
+    /// The password, or a valid ticket to renew it, or (with `tfa_challenge`)
+    /// the second-factor response such as `totp:123456`.
+    pub password: Secret,
+    /// Realm to append to `username`.
+    pub realm: Option<RealmId>,
+    /// A TOTP code sent with the first factor.
+    pub otp: Option<Secret>,
+    /// The half-ticket of a `NeedTFA` answer, for the second step.
+    pub tfa_challenge: Option<Secret>,
+}
+
+impl LoginRequest {
+    /// The form of `POST /access/ticket`.
+    pub(crate) fn to_params(&self) -> Params {
+        let mut p = Params::new();
+        p.put("username", self.username.as_str())
+            .put("password", self.password.expose())
+            .opt("realm", self.realm.as_ref())
+            .opt("otp", self.otp.as_ref().map(Secret::expose))
+            .opt(
+                "tfa-challenge",
+                self.tfa_challenge.as_ref().map(Secret::expose),
+            );
+        p
+    }
+}
+
+/// A login answer. `Debug` redacts the ticket and CSRF token.
+#[derive(Clone, PartialEq, Deserialize)]
+#[non_exhaustive]
+pub struct Ticket {
+    /// The authenticated user id.
+    pub username: String,
+    /// The `PVEAuthCookie` ticket (valid 2 h).
+    pub ticket: Secret,
+    /// The `CSRFPreventionToken` for writes.
+    #[serde(rename = "CSRFPreventionToken")]
+    pub csrf_token: Secret,
+    /// The user has TFA: `ticket` is a challenge; log in again with
+    /// `tfa_challenge` set to it.
+    #[serde(default, rename = "NeedTFA", deserialize_with = "de::bool_lenient")]
+    pub need_tfa: bool,
+    /// The cluster name (clustered nodes, with `Sys.Audit` on `/`).
+    #[serde(default)]
+    pub clustername: Option<String>,
+    /// Capabilities summary for UIs.
+    #[serde(default)]
+    pub cap: Option<Value>,
+}
+
+impl fmt::Debug for Ticket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Ticket")
+            .field("username", &self.username)
+            .field("ticket", &self.ticket)
+            .field("csrf_token", &self.csrf_token)
+            .field("need_tfa", &self.need_tfa)
+            .field("clustername", &self.clustername)
+            .finish_non_exhaustive()
     }
 }
 
@@ -155,6 +236,138 @@ impl TicketStore {
     }
 }
 
+/// Turns credentials into request headers. `login` sends a
+/// `POST /access/ticket` *without* authentication; it is used only when a
+/// ticket must be obtained or renewed.
+pub(crate) struct Authenticator<'a, L> {
+    pub credentials: &'a Credentials,
+    pub tickets: Option<&'a TicketStore>,
+    pub login: L,
+}
+
+impl<L, F> Authenticator<'_, L>
+where
+    L: Fn(LoginRequest) -> F,
+    F: Future<Output = Result<Ticket, Error>>,
+{
+    /// The authentication headers for a request, plus the ticket used (if
+    /// any), so a refused ticket can be [`TicketStore::invalidate`]d.
+    pub(crate) async fn headers(
+        &self,
+        method: &Method,
+    ) -> Result<(HeaderMap, Option<Secret>), Error> {
+        let mut headers = HeaderMap::new();
+        match self.credentials {
+            Credentials::None => Ok((headers, None)),
+            Credentials::ApiToken(token) => {
+                headers.insert(
+                    reqwest::header::AUTHORIZATION,
+                    sensitive_header(&token.header_value())?,
+                );
+                Ok((headers, None))
+            }
+            Credentials::Password { .. } | Credentials::Ticket { .. } => {
+                let state = self.ticket().await?;
+                headers.insert(
+                    reqwest::header::COOKIE,
+                    sensitive_header(&format!("PVEAuthCookie={}", state.ticket.expose()))?,
+                );
+                if method != Method::GET {
+                    headers.insert(
+                        "CSRFPreventionToken",
+                        sensitive_header(state.csrf.expose())?,
+                    );
+                }
+                Ok((headers, Some(state.ticket)))
+            }
+        }
+    }
+
+    /// A ticket that is not due for renewal. Concurrent callers wait for a
+    /// single login/renewal instead of each performing one.
+    async fn ticket(&self) -> Result<TicketState, Error> {
+        let Some(store) = self.tickets else {
+            return Err(Error::Config(
+                "ticket requested without ticket credentials".into(),
+            ));
+        };
+        if let Some(fresh) = store.fresh().await {
+            return Ok(fresh);
+        }
+        let _single_flight = store.refresh.lock().await;
+        if let Some(fresh) = store.fresh().await {
+            return Ok(fresh);
+        }
+        let old = store.current().await;
+        let new = self.obtain_ticket(old).await?;
+        store.set(new.clone()).await;
+        Ok(new)
+    }
+
+    /// Renews `old` with itself as the password while it is valid; otherwise
+    /// (or if that fails) logs in with the configured password.
+    async fn obtain_ticket(&self, old: Option<TicketState>) -> Result<TicketState, Error> {
+        let mut renew_error = None;
+        if let Some(old) = old.filter(|o| o.age() < TICKET_LIFETIME) {
+            let username = match self.credentials {
+                Credentials::Password { username, .. } => Some(username.to_string()),
+                _ => ticket_user(old.ticket.expose()),
+            };
+            if let Some(username) = username {
+                let renewal = LoginRequest {
+                    username,
+                    password: old.ticket.clone(),
+                    ..LoginRequest::default()
+                };
+                match (self.login)(renewal).await {
+                    Ok(t) if !t.need_tfa => {
+                        tracing::debug!("PVE ticket renewed");
+                        return Ok(TicketState::new(t.ticket, t.csrf_token));
+                    }
+                    Ok(_) => {}
+                    Err(e) => renew_error = Some(e),
+                }
+            }
+        }
+        match self.credentials {
+            Credentials::Password {
+                username,
+                password,
+                otp,
+            } => {
+                let login = LoginRequest {
+                    username: username.to_string(),
+                    password: password.clone(),
+                    otp: otp.clone(),
+                    ..LoginRequest::default()
+                };
+                let t = (self.login)(login).await?;
+                if t.need_tfa {
+                    return Err(Error::Authentication {
+                        credential: self.credentials.describe(),
+                        message: "the user has two-factor authentication: configure an OTP code or use an API token".into(),
+                    });
+                }
+                tracing::debug!(user = %username, "PVE ticket obtained");
+                Ok(TicketState::new(t.ticket, t.csrf_token))
+            }
+            _ => Err(renew_error.unwrap_or_else(|| Error::Authentication {
+                credential: self.credentials.describe(),
+                message: "the ticket has expired and no password is configured to obtain a new one"
+                    .into(),
+            })),
+        }
+    }
+}
+
+fn sensitive_header(value: &str) -> Result<HeaderValue, Error> {
+    let mut v = HeaderValue::from_str(value).map_err(|_| {
+        Error::Config("a credential contains characters not allowed in an HTTP header".into())
+    })?;
+    v.set_sensitive(true);
+    Ok(v)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -179,5 +392,20 @@ mod tests {
         assert!(!dbg.contains("c2lnbmF0dXJl") && !dbg.contains("csrf-value"));
         let supplied = TicketState::supplied(Secret::new(t), Secret::new("x"));
         assert!(supplied.age() >= Duration::from_secs(600));
+    }
+
+    #[test]
+    fn ticket_debug_is_redacted_and_need_tfa_decodes() {
+        let t: Ticket = serde_json::from_value(serde_json::json!({
+            "username": "a@pve", "ticket": "PVE:a@pve:6500::SIGNATURE",
+            "CSRFPreventionToken": "6500:CSRFSIG", "NeedTFA": 1
+        }))
+        .unwrap();
+        assert!(t.need_tfa);
+        let dbg = format!("{t:?}");
+        assert!(
+            !dbg.contains("SIGNATURE") && !dbg.contains("CSRFSIG"),
+            "{dbg}"
+        );
     }
 }

@@ -1,22 +1,26 @@
 //! The client, its request pipeline (auth → send → classify), and the
 //! tracing and retry layers around each request.
+//!
+//! There are two pipelines: [`Client::execute`] authenticates through the
+//! [`Authenticator`] layer, and [`Client::execute_anonymous`] sends without
+//! credentials. A ticket login goes through the anonymous one, so the auth
+//! layer never calls back into the pipeline that needs it.
 
 use std::fmt;
 use std::sync::Arc;
 use std::time::Instant;
 
 use reqwest::Method;
-use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
 use url::Url;
 
-use crate::api::access::{LoginRequest, Ticket};
-use crate::auth::{Credentials, TICKET_LIFETIME, TicketState, TicketStore, ticket_user};
+use crate::auth::{Authenticator, Credentials, LoginRequest, Ticket, TicketStore};
 use crate::error::{ErrorAnswer, classify};
 use crate::failover::{Cluster, Node};
 use crate::params::Params;
-use crate::{ClientBuilder, Error, RetryPolicy, Secret};
+use crate::{ClientBuilder, Error, RetryPolicy};
 
 /// A Proxmox VE API client. Cheap to clone: clones share one connection pool
 /// and one ticket.
@@ -71,8 +75,6 @@ pub(crate) struct ApiRequest {
     pub form: Params,
     /// Safe to repeat after a failure in transit.
     pub idempotent: bool,
-    /// Send credentials (false for login and other unauthenticated calls).
-    pub authenticated: bool,
 }
 
 impl ApiRequest {
@@ -85,7 +87,6 @@ impl ApiRequest {
             query: Params::new(),
             form: Params::new(),
             idempotent,
-            authenticated: true,
         }
     }
 
@@ -146,19 +147,39 @@ impl Client {
         self.inner.cluster.nodes.iter().map(|n| &n.base).collect()
     }
 
-    /// Runs a request through the retry and tracing layers and decodes `data`.
+    /// Runs a request through the retry, tracing and authentication layers
+    /// and decodes `data`.
     pub(crate) async fn execute<T: DeserializeOwned>(&self, req: ApiRequest) -> Result<T, Error> {
-        let path = req.path();
         let answer = self
             .inner
             .retry
-            .run(req.idempotent, |attempt| self.attempt(&req, attempt))
+            .run(req.idempotent, |attempt| {
+                traced(&req, attempt, self.send_authenticated(&req))
+            })
             .await?;
-        serde_json::from_value(answer.data).map_err(|e| Error::Decode {
-            method: req.method.to_string(),
-            path,
-            message: e.to_string(),
-        })
+        decode(&req, answer)
+    }
+
+    /// Like [`Client::execute`] without credentials: for the login itself.
+    async fn execute_anonymous<T: DeserializeOwned>(&self, req: ApiRequest) -> Result<T, Error> {
+        let no_credentials = HeaderMap::new();
+        let answer = self
+            .inner
+            .retry
+            .run(req.idempotent, |attempt| {
+                traced(&req, attempt, self.send(&req, &no_credentials))
+            })
+            .await?;
+        decode(&req, answer)
+    }
+
+    /// `POST /access/ticket`, sent without credentials.
+    pub(crate) async fn request_ticket(&self, login: &LoginRequest) -> Result<Ticket, Error> {
+        let req = ApiRequest::post(&["access", "ticket"])
+            .form(login.to_params())
+            // Creating a ticket changes nothing on the server.
+            .idempotent(true);
+        self.execute_anonymous(req).await
     }
 
     /// Like [`Client::execute`] for a list answer, decoded entry by entry:
@@ -179,172 +200,26 @@ impl Client {
         Ok(())
     }
 
-    /// One attempt, inside its tracing span.
-    async fn attempt(&self, req: &ApiRequest, attempt: u32) -> Result<RawAnswer, Error> {
-        let span = tracing::debug_span!(
-            "pve_request",
-            method = %req.method,
-            path = %req.path(),
-            attempt,
-            status = tracing::field::Empty,
-            duration_ms = tracing::field::Empty,
-        );
-        async {
-            let started = Instant::now();
-            let result = self.attempt_authenticated(req).await;
-            let span = tracing::Span::current();
-            span.record("duration_ms", started.elapsed().as_millis() as u64);
-            match &result {
-                Ok(_) => {
-                    span.record("status", 200u16);
-                    tracing::debug!("PVE request succeeded");
-                }
-                Err(e) => {
-                    if let Some(status) = e.status() {
-                        span.record("status", status);
-                    }
-                    tracing::debug!(error = %e, "PVE request failed");
-                }
-            }
-            result
-        }
-        .instrument(span)
-        .await
-    }
-
     /// Adds credentials; on a 401 with a ticket obtained by password, logs in
     /// again once (the ticket may have been revoked by a key rotation).
-    async fn attempt_authenticated(&self, req: &ApiRequest) -> Result<RawAnswer, Error> {
-        if !req.authenticated {
-            return self.send(req, &HeaderMap::new()).await;
-        }
-        let (headers, ticket) = self.auth_headers(&req.method).await?;
+    async fn send_authenticated(&self, req: &ApiRequest) -> Result<RawAnswer, Error> {
+        let auth = Authenticator {
+            credentials: &self.inner.credentials,
+            tickets: self.inner.tickets.as_ref(),
+            login: |login: LoginRequest| async move { self.request_ticket(&login).await },
+        };
+        let (headers, ticket) = auth.headers(&req.method).await?;
         let result = self.send(req, &headers).await;
         match (&result, &ticket, &self.inner.credentials) {
             (Err(Error::Authentication { .. }), Some(seen), Credentials::Password { .. }) => {
                 if let Some(store) = &self.inner.tickets {
                     store.invalidate(seen).await;
                 }
-                let (headers, _) = self.auth_headers(&req.method).await?;
+                let (headers, _) = auth.headers(&req.method).await?;
                 self.send(req, &headers).await
             }
             _ => result,
         }
-    }
-
-    /// The authentication headers, plus the ticket used (if any).
-    async fn auth_headers(&self, method: &Method) -> Result<(HeaderMap, Option<Secret>), Error> {
-        let mut headers = HeaderMap::new();
-        match &self.inner.credentials {
-            Credentials::None => Ok((headers, None)),
-            Credentials::ApiToken(token) => {
-                headers.insert(
-                    reqwest::header::AUTHORIZATION,
-                    sensitive_header(&token.header_value())?,
-                );
-                Ok((headers, None))
-            }
-            Credentials::Password { .. } | Credentials::Ticket { .. } => {
-                let state = self.ticket().await?;
-                headers.insert(
-                    reqwest::header::COOKIE,
-                    sensitive_header(&format!("PVEAuthCookie={}", state.ticket.expose()))?,
-                );
-                if method != Method::GET {
-                    headers.insert(
-                        "CSRFPreventionToken",
-                        sensitive_header(state.csrf.expose())?,
-                    );
-                }
-                Ok((headers, Some(state.ticket)))
-            }
-        }
-    }
-
-    /// A ticket that is not due for renewal. Concurrent callers wait for a
-    /// single login/renewal instead of each performing one.
-    async fn ticket(&self) -> Result<TicketState, Error> {
-        let Some(store) = &self.inner.tickets else {
-            return Err(Error::Config(
-                "ticket requested without ticket credentials".into(),
-            ));
-        };
-        if let Some(fresh) = store.fresh().await {
-            return Ok(fresh);
-        }
-        let _single_flight = store.refresh.lock().await;
-        if let Some(fresh) = store.fresh().await {
-            return Ok(fresh);
-        }
-        let old = store.current().await;
-        let new = self.obtain_ticket(old).await?;
-        store.set(new.clone()).await;
-        Ok(new)
-    }
-
-    /// Renews `old` with itself as the password while it is valid; otherwise
-    /// (or if that fails) logs in with the configured password.
-    async fn obtain_ticket(&self, old: Option<TicketState>) -> Result<TicketState, Error> {
-        let mut renew_error = None;
-        if let Some(old) = old.filter(|o| o.age() < TICKET_LIFETIME) {
-            let username = match &self.inner.credentials {
-                Credentials::Password { username, .. } => Some(username.to_string()),
-                _ => ticket_user(old.ticket.expose()),
-            };
-            if let Some(username) = username {
-                let renewal = LoginRequest {
-                    username,
-                    password: old.ticket.clone(),
-                    ..LoginRequest::default()
-                };
-                match self.login_boxed(&renewal).await {
-                    Ok(t) if !t.need_tfa => {
-                        tracing::debug!("PVE ticket renewed");
-                        return Ok(TicketState::new(t.ticket, t.csrf_token));
-                    }
-                    Ok(_) => {}
-                    Err(e) => renew_error = Some(e),
-                }
-            }
-        }
-        match &self.inner.credentials {
-            Credentials::Password {
-                username,
-                password,
-                otp,
-            } => {
-                let login = LoginRequest {
-                    username: username.to_string(),
-                    password: password.clone(),
-                    otp: otp.clone(),
-                    ..LoginRequest::default()
-                };
-                let t = self.login_boxed(&login).await?;
-                if t.need_tfa {
-                    return Err(Error::Authentication {
-                        credential: self.inner.credentials.describe(),
-                        message: "the user has two-factor authentication: configure an OTP code or use an API token".into(),
-                    });
-                }
-                tracing::debug!(user = %username, "PVE ticket obtained");
-                Ok(TicketState::new(t.ticket, t.csrf_token))
-            }
-            _ => Err(renew_error.unwrap_or_else(|| Error::Authentication {
-                credential: self.inner.credentials.describe(),
-                message: "the ticket has expired and no password is configured to obtain a new one"
-                    .into(),
-            })),
-        }
-    }
-
-    /// `login` behind a boxed future: login runs through `execute`, which
-    /// calls back into ticket handling, so the future type must not be recursive.
-    fn login_boxed<'a>(
-        &'a self,
-        req: &'a LoginRequest,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Ticket, Error>> + Send + 'a>>
-    {
-        Box::pin(self.login(req))
     }
 
     /// Sends one authenticated request through the failover layer: to the
@@ -483,12 +358,51 @@ fn outcome_unknown_if_not_from_pve(error: Error, idempotent: bool) -> Error {
     }
 }
 
-fn sensitive_header(value: &str) -> Result<HeaderValue, Error> {
-    let mut v = HeaderValue::from_str(value).map_err(|_| {
-        Error::Config("a credential contains characters not allowed in an HTTP header".into())
-    })?;
-    v.set_sensitive(true);
-    Ok(v)
+/// One attempt, inside its tracing span. Generic over the attempt, so the
+/// authenticated and the anonymous pipeline share it without one future
+/// type containing the other.
+async fn traced<F>(req: &ApiRequest, attempt: u32, send: F) -> Result<RawAnswer, Error>
+where
+    F: Future<Output = Result<RawAnswer, Error>>,
+{
+    let span = tracing::debug_span!(
+        "pve_request",
+        method = %req.method,
+        path = %req.path(),
+        attempt,
+        status = tracing::field::Empty,
+        duration_ms = tracing::field::Empty,
+    );
+    async {
+        let started = Instant::now();
+        let result = send.await;
+        let span = tracing::Span::current();
+        span.record("duration_ms", started.elapsed().as_millis() as u64);
+        match &result {
+            Ok(_) => {
+                span.record("status", 200u16);
+                tracing::debug!("PVE request succeeded");
+            }
+            Err(e) => {
+                if let Some(status) = e.status() {
+                    span.record("status", status);
+                }
+                tracing::debug!(error = %e, "PVE request failed");
+            }
+        }
+        result
+    }
+    .instrument(span)
+    .await
+}
+
+/// Decodes the `data` of a successful answer.
+fn decode<T: DeserializeOwned>(req: &ApiRequest, answer: RawAnswer) -> Result<T, Error> {
+    serde_json::from_value(answer.data).map_err(|e| Error::Decode {
+        method: req.method.to_string(),
+        path: req.path(),
+        message: e.to_string(),
+    })
 }
 
 /// `outer: inner: innermost`, without repeating identical texts.

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use crate::IdError;
+use crate::{AclPathError, IdError};
 
 /// Shorthand for `Result<T, proxmox_client::Error>`.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -59,6 +59,10 @@ pub enum Error {
     /// An identifier or request field failed validation before anything was sent.
     #[error(transparent)]
     InvalidId(#[from] IdError),
+
+    /// An ACL path failed validation before anything was sent.
+    #[error(transparent)]
+    InvalidPath(#[from] AclPathError),
 
     /// A request was rejected locally because a field is missing or inconsistent.
     #[error("invalid request: {0}")]

@@ -26,7 +26,7 @@
 //!     .create(&"deploy".parse()?, &CreateToken { privsep: Some(true), ..Default::default() })
 //!     .await?;
 //! client.acl().grant(&AclUpdate {
-//!     path: "/vms".into(),
+//!     path: "/vms".parse()?,
 //!     roles: vec!["PVEVMUser".parse()?],
 //!     principals: vec![token.id.clone().into()],
 //!     propagate: Some(true),
@@ -41,7 +41,8 @@
 //!   [`Client::domains`], plus [`Client::permissions`], [`Client::version`],
 //!   [`Client::login`]. Request structs implement `Default`.
 //! * **Validating ids** ([`UserId`], [`TokenId`], [`TokenName`], [`RoleId`],
-//!   [`GroupId`], [`PoolId`], [`RealmId`]) check PVE's format on construction.
+//!   [`GroupId`], [`PoolId`], [`RealmId`]) check PVE's format on construction;
+//!   [`AclPath`] holds an ACL path in PVE's normal form.
 //! * **Authentication**: an API token, a password (ticket login with automatic
 //!   renewal at 1 h 45 min, one login for all concurrent callers), or a
 //!   caller-supplied ticket + CSRF token. See [`Credentials`].
@@ -63,9 +64,7 @@
 //!   status, duration). Secrets are [`Secret`]s: redacted in `Debug`/`Display`,
 //!   never logged.
 
-// Tests may unwrap; library code may not (workspace lint `unwrap_used`).
-#![cfg_attr(test, allow(clippy::unwrap_used))]
-
+mod acl_path;
 mod auth;
 mod builder;
 mod client;
@@ -81,7 +80,8 @@ mod tls;
 
 pub mod api;
 
-pub use api::access::{LoginRequest, Permissions, PermissionsQuery, Ticket, Version};
+pub use acl_path::{AclPath, AclPathError};
+pub use api::access::{Permissions, PermissionsQuery, Version};
 pub use api::acl::{AclEntry, AclHandler, AclUpdate};
 pub use api::cluster::{ClusterHandler, ClusterResource};
 pub use api::domains::{
@@ -93,7 +93,7 @@ pub use api::roles::{CreateRole, Role, RolesHandler, UpdateRole};
 pub use api::tasks::{TaskHandler, TaskLogLine, TaskStatus, upid_node};
 pub use api::tokens::{CreateToken, CreatedToken, TokenInfo, TokensHandler, UpdateToken};
 pub use api::users::{ChangePassword, CreateUser, ListUsers, UpdateUser, User, UsersHandler};
-pub use auth::{Credentials, DEFAULT_TICKET_RENEW_AFTER};
+pub use auth::{Credentials, DEFAULT_TICKET_RENEW_AFTER, LoginRequest, Ticket};
 pub use builder::ClientBuilder;
 pub use client::Client;
 pub use error::{ApiError, Error, Result};

@@ -1,7 +1,7 @@
 //! The client against an in-process HTTPS server: TLS, auth, encoding, error
 //! mapping and the retry layer.
-#![allow(clippy::unwrap_used)]
 
+#[cfg(test)]
 mod support;
 
 use std::collections::HashMap;
@@ -31,7 +31,7 @@ struct Recorder {
 
 impl Recorder {
     fn record(&self, method: &Method, uri: &Uri, body: &Bytes) -> usize {
-        self.requests.lock().unwrap().push((
+        self.requests.lock().expect("test helper").push((
             method.to_string(),
             uri.to_string(),
             String::from_utf8_lossy(body).into_owned(),
@@ -42,7 +42,12 @@ impl Recorder {
         self.hits.load(Ordering::SeqCst)
     }
     fn last(&self) -> (String, String, String) {
-        self.requests.lock().unwrap().last().cloned().unwrap()
+        self.requests
+            .lock()
+            .expect("test helper")
+            .last()
+            .cloned()
+            .expect("test helper")
     }
 }
 
@@ -52,10 +57,10 @@ fn token_client(server: &TestServer) -> Client {
         .api_token(
             "root@pam!ci=11111111-2222-4333-8444-555555555555"
                 .parse()
-                .unwrap(),
+                .expect("test helper"),
         )
         .build()
-        .unwrap()
+        .expect("test helper")
 }
 
 #[tokio::test]
@@ -261,10 +266,14 @@ fn ticket_app(state: TicketServer) -> Router {
         .route(
             "/api2/json/access/ticket",
             post(|State(s): State<TicketServer>, body: Bytes| async move {
-                let form: HashMap<String, String> = serde_urlencoded::from_bytes(&body).unwrap();
+                let form: HashMap<String, String> =
+                    serde_urlencoded::from_bytes(&body).expect("test helper");
                 let n = s.logins.fetch_add(1, Ordering::SeqCst) + 1;
                 let pw = form["password"].clone();
-                s.login_passwords.lock().unwrap().push(pw.clone());
+                s.login_passwords
+                    .lock()
+                    .expect("test helper")
+                    .push(pw.clone());
                 if form["username"] != "root@pam"
                     || !(pw == "pw-123456" || pw.starts_with("PVE:root@pam:"))
                 {
@@ -465,7 +474,7 @@ async fn requests_are_encoded_like_pve_expects() {
     client
         .acl()
         .revoke(&AclUpdate {
-            path: "/".into(),
+            path: proxmox_client::AclPath::root(),
             roles: vec!["PVEAdmin".parse().unwrap()],
             principals: vec!["alice@pve!ci".parse().unwrap()],
             propagate: None,

@@ -1,8 +1,8 @@
 //! Several endpoints: the failover layer against in-process nodes that are
 //! healthy (HTTPS test servers), refuse connections (a closed port), or
 //! hang (a TCP listener that accepts and never answers).
-#![allow(clippy::unwrap_used)]
 
+#[cfg(test)]
 mod support;
 
 use std::collections::HashMap;
@@ -23,8 +23,8 @@ const NO_QUORUM: &str = "create user failed: cfs-lock 'file-user_cfg' error: no 
 
 /// A port nothing listens on: connecting is refused.
 fn closed_port_url() -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("test setup");
+    let port = listener.local_addr().expect("test setup").port();
     drop(listener);
     format!("https://127.0.0.1:{port}")
 }
@@ -36,10 +36,12 @@ struct HangingNode {
 }
 
 async fn hanging_node() -> HangingNode {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("test setup");
     let url = format!(
         "https://127.0.0.1:{}",
-        listener.local_addr().unwrap().port()
+        listener.local_addr().expect("test setup").port()
     );
     let accepted = Arc::new(AtomicUsize::new(0));
     let counter = accepted.clone();
@@ -98,7 +100,7 @@ fn healthy_app(counts: Counts) -> Router {
 fn cluster_builder(urls: &[&str], servers: &[&TestServer]) -> ClientBuilder {
     let mut builder = Client::builder(urls[0])
         .endpoints(urls.iter().copied())
-        .api_token(TOKEN.parse().unwrap())
+        .api_token(TOKEN.parse().expect("test setup"))
         .connect_timeout(Duration::from_millis(300))
         .timeout(Duration::from_secs(5))
         .retry_policy(RetryPolicy {

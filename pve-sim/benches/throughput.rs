@@ -1,6 +1,5 @@
 //! `cargo bench -p pve-sim`: requests per second for token-authenticated
 //! GETs (concurrent) and for serialised writes, over real HTTPS.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::Instant;
 
@@ -14,25 +13,31 @@ const WRITES: usize = 300;
 async fn main() {
     let sim = pve_sim::start(pve_sim::SimOptions::default())
         .await
-        .unwrap();
+        .expect("throughput bench setup");
     let client = reqwest::Client::builder()
-        .add_root_certificate(reqwest::Certificate::from_pem(sim.ca_cert_pem().as_bytes()).unwrap())
+        .add_root_certificate(
+            reqwest::Certificate::from_pem(sim.ca_cert_pem().as_bytes())
+                .expect("throughput bench setup"),
+        )
         .build()
-        .unwrap();
+        .expect("throughput bench setup");
     let url = sim.url().to_string();
     let login: Value = client
         .post(format!("{url}/api2/json/access/ticket"))
         .form(&[("username", "root@pam"), ("password", sim.root_password())])
         .send()
         .await
-        .unwrap()
+        .expect("throughput bench setup")
         .json()
         .await
-        .unwrap();
-    let ticket = login["data"]["ticket"].as_str().unwrap().to_string();
+        .expect("throughput bench setup");
+    let ticket = login["data"]["ticket"]
+        .as_str()
+        .expect("throughput bench setup")
+        .to_string();
     let csrf = login["data"]["CSRFPreventionToken"]
         .as_str()
-        .unwrap()
+        .expect("throughput bench setup")
         .to_string();
     let cookie = format!("PVEAuthCookie={ticket}");
     let token: Value = client
@@ -42,13 +47,15 @@ async fn main() {
         .form(&[("privsep", "0")])
         .send()
         .await
-        .unwrap()
+        .expect("throughput bench setup")
         .json()
         .await
-        .unwrap();
+        .expect("throughput bench setup");
     let auth = format!(
         "PVEAPIToken=root@pam!bench={}",
-        token["data"]["value"].as_str().unwrap()
+        token["data"]["value"]
+            .as_str()
+            .expect("throughput bench setup")
     );
 
     let started = Instant::now();
@@ -64,14 +71,14 @@ async fn main() {
                     .header("authorization", &auth)
                     .send()
                     .await
-                    .unwrap();
+                    .expect("throughput bench setup");
                 assert_eq!(r.status(), 200);
-                r.bytes().await.unwrap();
+                r.bytes().await.expect("throughput bench setup");
             }
         }));
     }
     for t in tasks {
-        t.await.unwrap();
+        t.await.expect("throughput bench setup");
     }
     let elapsed = started.elapsed().as_secs_f64();
     println!(
@@ -87,7 +94,7 @@ async fn main() {
             .form(&[("groupid", format!("bench{i}"))])
             .send()
             .await
-            .unwrap();
+            .expect("throughput bench setup");
         assert_eq!(r.status(), 200);
     }
     let elapsed = started.elapsed().as_secs_f64();

@@ -1,7 +1,6 @@
 //! Drives the real `pve-sim` binary over TLS: ready line, fingerprint,
 //! CA file, a login, the raw status line with PVE's reason phrase, and a
 //! clean exit on SIGTERM.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{BufRead as _, BufReader};
 use std::process::{Command, Stdio};

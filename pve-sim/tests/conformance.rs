@@ -1,6 +1,5 @@
 //! In-process conformance tests: the router is called with `oneshot`, and
 //! each test asserts PVE's exact status, reason phrase and body.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,13 +23,13 @@ fn harness() -> Harness {
 }
 
 fn harness_with(lock_timeout: Duration) -> Harness {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().expect("test helper");
     let options = SimOptions {
         root_password: ROOT_PW.to_string(),
         lock_timeout,
         ..SimOptions::default()
     };
-    let state = build_state(&options, dir.path()).unwrap();
+    let state = build_state(&options, dir.path()).expect("test helper");
     Harness { state, _dir: dir }
 }
 
@@ -43,7 +42,7 @@ struct Reply {
 
 impl Reply {
     fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap()
+        serde_json::from_slice(&self.body).expect("test helper")
     }
 }
 
@@ -56,7 +55,7 @@ async fn into_reply(response: Response<Body>) -> Reply {
     let headers = response.headers().clone();
     let body = to_bytes(response.into_body(), usize::MAX)
         .await
-        .unwrap()
+        .expect("test helper")
         .to_vec();
     Reply {
         status,
@@ -85,7 +84,7 @@ impl Harness {
             builder = builder.header("content-type", "application/x-www-form-urlencoded");
             Body::from(form.to_string())
         };
-        self.send(builder.body(body).unwrap()).await
+        self.send(builder.body(body).expect("test helper")).await
     }
 
     /// Log in as root and return (ticket, csrf).
@@ -101,8 +100,11 @@ impl Harness {
         assert_eq!(reply.status, StatusCode::OK);
         let data = &reply.json()["data"];
         (
-            data["ticket"].as_str().unwrap().to_string(),
-            data["CSRFPreventionToken"].as_str().unwrap().to_string(),
+            data["ticket"].as_str().expect("test helper").to_string(),
+            data["CSRFPreventionToken"]
+                .as_str()
+                .expect("test helper")
+                .to_string(),
         )
     }
 
@@ -120,7 +122,7 @@ impl Harness {
             builder = builder.header("content-type", "application/x-www-form-urlencoded");
             Body::from(form.to_string())
         };
-        self.send(builder.body(body).unwrap()).await
+        self.send(builder.body(body).expect("test helper")).await
     }
 }
 

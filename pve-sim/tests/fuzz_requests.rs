@@ -5,7 +5,6 @@
 //! PVE's envelope, or an empty 401), no handler may panic, and the server
 //! must still answer normally afterwards. (The coverage-guided version lives
 //! in `fuzz/` for cargo-fuzz users.)
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
 

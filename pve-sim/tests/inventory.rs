@@ -1,8 +1,8 @@
 //! The inventory endpoints (`/cluster/resources`, `/cluster/status`,
 //! `/nodes`, `/nodes/{node}/qemu|lxc|storage`, `/storage`) and pool
 //! membership against the inventory, in-process.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[cfg(test)]
 mod common;
 
 use std::collections::BTreeSet;
@@ -14,17 +14,17 @@ use serde_json::Value;
 
 fn ids(list: &Value) -> Vec<String> {
     list.as_array()
-        .unwrap()
+        .expect("a list")
         .iter()
-        .map(|e| e["id"].as_str().unwrap().to_string())
+        .map(|e| e["id"].as_str().expect("an id").to_string())
         .collect()
 }
 
 fn vmids(list: &Value) -> BTreeSet<u64> {
     list.as_array()
-        .unwrap()
+        .expect("a list")
         .iter()
-        .map(|e| e["vmid"].as_u64().unwrap())
+        .map(|e| e["vmid"].as_u64().expect("a vmid"))
         .collect()
 }
 

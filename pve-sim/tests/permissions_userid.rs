@@ -2,7 +2,6 @@
 //! access audit (`pve_access_audit`) uses it: who may ask about whom, and
 //! that the answer is the server's own evaluation (groups, inheritance,
 //! the privilege-separated token's intersection with its user).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
 
@@ -22,12 +21,12 @@ struct Sim {
 
 impl Sim {
     fn start() -> Self {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = tempfile::tempdir().expect("test helper");
         let options = SimOptions {
             root_password: ROOT_PW.to_string(),
             ..SimOptions::default()
         };
-        let state = build_state(&options, dir.path()).unwrap();
+        let state = build_state(&options, dir.path()).expect("test helper");
         Sim { state, _dir: dir }
     }
 
@@ -35,7 +34,9 @@ impl Sim {
         let app = pve_sim::server::app(Arc::clone(&self.state));
         let response = app.oneshot(request).await.unwrap();
         let status = response.status();
-        let body = to_bytes(response.into_body(), usize::MAX).await.unwrap();
+        let body = to_bytes(response.into_body(), usize::MAX)
+            .await
+            .expect("test helper");
         (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
     }
 
@@ -45,7 +46,7 @@ impl Sim {
             .uri("/api2/json/access/ticket")
             .header("content-type", "application/x-www-form-urlencoded")
             .body(Body::from(format!("username=root@pam&password={ROOT_PW}")))
-            .unwrap();
+            .expect("test helper");
         let (_, answer) = self.send(login).await;
         let data = &answer["data"];
         let request = Request::builder()
@@ -53,15 +54,18 @@ impl Sim {
             .uri(format!("/api2/json{path}"))
             .header(
                 "cookie",
-                format!("PVEAuthCookie={}", data["ticket"].as_str().unwrap()),
+                format!(
+                    "PVEAuthCookie={}",
+                    data["ticket"].as_str().expect("test helper")
+                ),
             )
             .header(
                 "csrfpreventiontoken",
-                data["CSRFPreventionToken"].as_str().unwrap(),
+                data["CSRFPreventionToken"].as_str().expect("test helper"),
             )
             .header("content-type", "application/x-www-form-urlencoded")
             .body(Body::from(form.to_string()))
-            .unwrap();
+            .expect("test helper");
         let (status, answer) = self.send(request).await;
         assert_eq!(status, StatusCode::OK, "{method} {path}: {answer}");
         answer["data"].clone()
@@ -78,8 +82,8 @@ impl Sim {
             .await;
         format!(
             "PVEAPIToken={}={}",
-            created["full-tokenid"].as_str().unwrap(),
-            created["value"].as_str().unwrap()
+            created["full-tokenid"].as_str().expect("test helper"),
+            created["value"].as_str().expect("test helper")
         )
     }
 
@@ -88,7 +92,7 @@ impl Sim {
             .uri(format!("/api2/json/access/permissions{query}"))
             .header("authorization", auth)
             .body(Body::empty())
-            .unwrap();
+            .expect("test helper");
         self.send(request).await
     }
 }

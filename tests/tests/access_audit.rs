@@ -239,7 +239,7 @@ fn the_example_gate_fails_the_run_and_still_writes_the_report() {
             .await
             .expect("token");
         let grant = AclUpdate {
-            path: "/".into(),
+            path: proxmox_client::AclPath::root(),
             roles: vec!["Administrator".parse().expect("role")],
             principals: vec![AclPrincipal::Token(token.id)],
             propagate: Some(true),

@@ -211,7 +211,7 @@ fn acl_lifecycle_for_users_groups_and_tokens() {
 
     // Out-of-band change of propagate is detected and reverted.
     let grant = |path: &str, role: &str, principal: &str, propagate: bool| AclUpdate {
-        path: path.into(),
+        path: path.parse().expect("path"),
         roles: vec![role.parse().expect("role")],
         principals: vec![principal.parse().expect("principal")],
         propagate: Some(propagate),

@@ -246,7 +246,7 @@ fn token_revoke_removes_tokens_and_acl_entries_and_refuses_a_missing_token() {
     let grant = |token: &TokenName, path: &str, role: &str| {
         target
             .block_on(client.acl().grant(&AclUpdate {
-                path: path.to_string(),
+                path: path.parse().expect("path"),
                 roles: vec![role.parse().expect("role")],
                 principals: vec![AclPrincipal::Token(userid.token(token))],
                 propagate: None,

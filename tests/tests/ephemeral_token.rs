@@ -65,7 +65,7 @@ fn scoped_user(target: &Target) -> UserId {
         .expect("create user");
     target
         .block_on(target.client().acl().grant(&AclUpdate {
-            path: "/access/groups".into(),
+            path: "/access/groups".parse().expect("path"),
             roles: vec!["PVEUserAdmin".parse().expect("role id")],
             principals: vec![user.clone().into()],
             propagate: Some(true),

@@ -82,7 +82,7 @@ fn create_out_of_band(target: &Target) -> Names {
         client
             .acl()
             .grant(&AclUpdate {
-                path: format!("/pool/{}", names.pool),
+                path: format!("/pool/{}", names.pool).parse().expect("path"),
                 roles: vec![names.role.parse().expect("role id")],
                 principals: vec![user.clone().into()],
                 propagate: Some(true),

@@ -103,7 +103,7 @@ fn create_as_bpg_did(target: &Target) -> Names {
         client
             .acl()
             .grant(&AclUpdate {
-                path: format!("/pool/{pool}"),
+                path: format!("/pool/{pool}").parse().expect("path"),
                 roles: vec![role.parse().expect("role id")],
                 principals: vec![token.id.clone().into()],
                 propagate: Some(true),

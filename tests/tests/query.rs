@@ -137,7 +137,7 @@ fn hand_made(target: &Target) -> Setup {
             client
                 .acl()
                 .grant(&AclUpdate {
-                    path,
+                    path: path.parse().expect("path"),
                     roles: vec![setup.role.clone()],
                     principals: vec![principal],
                     propagate: Some(true),

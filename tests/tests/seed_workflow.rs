@@ -190,7 +190,7 @@ output "ansible_token" {{
         let own = terraform
             .permissions(&PermissionsQuery {
                 userid: None,
-                path: Some(format!("/pool/{prod}")),
+                path: Some(format!("/pool/{prod}").parse().expect("path")),
             })
             .await
             .expect("token reads its own permissions");

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use proxmox_client::{AclPrincipal, AclUpdate, RoleId, TokenId, TokenName};
+use proxmox_client::{AclPath, AclPrincipal, AclUpdate, RoleId, TokenId, TokenName};
 use tfplugin::diag::Diagnostics;
 use tfplugin::provider::{Action, ActionContext};
 use tfplugin::schema::{Attribute, Block, Schema};
@@ -202,7 +202,7 @@ async fn remove_acl_entries(
         .await
         .map_err(|error| connection.diagnose("list ACL entries", &error))?;
     // (path, token) → roles, in a stable order for the report.
-    let mut grouped: BTreeMap<(String, String), (TokenId, Vec<RoleId>)> = BTreeMap::new();
+    let mut grouped: BTreeMap<(AclPath, String), (TokenId, Vec<RoleId>)> = BTreeMap::new();
     for entry in entries {
         if let AclPrincipal::Token(token) = &entry.principal
             && tokens.contains(token)

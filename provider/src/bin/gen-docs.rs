@@ -1,89 +1,11 @@
 //! `gen-docs`: regenerates `docs/` from the provider's schema (`make docs`).
-//!
-//! ```text
-//! gen-docs [--root DIR] [--check]
-//! ```
-//!
-//! `--root` is the repository root (default: the current directory);
-//! `--check` writes nothing and exits 1 when `docs/` is out of date.
+//! The generator is the generic `tfplugin-docs` crate; this binary only
+//! hands it the provider. See [`tfplugin_docs::cli`] for the arguments.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use terraform_provider_pve::PveProvider;
-use terraform_provider_pve::docs;
-
-const USAGE: &str = "usage: gen-docs [--root DIR] [--check]";
 
 fn main() -> ExitCode {
-    let mut root = PathBuf::from(".");
-    let mut check = false;
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--root" => match args.next() {
-                Some(dir) => root = PathBuf::from(dir),
-                None => return usage_error("--root needs a directory"),
-            },
-            "--check" => check = true,
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                return ExitCode::SUCCESS;
-            }
-            other => return usage_error(&format!("unknown argument `{other}`")),
-        }
-    }
-
-    let provider = PveProvider::new();
-    let missing = docs::missing_descriptions(&provider);
-    for item in &missing {
-        eprintln!("gen-docs: warning: no description: {item}");
-    }
-    let generated = match docs::generate(&provider, &root) {
-        Ok(generated) => generated,
-        Err(error) => {
-            eprintln!("gen-docs: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let dir = root.join("docs");
-    let result = if check {
-        generated.compare(&dir)
-    } else {
-        generated.write_to(&dir)
-    };
-    match result {
-        Ok(differences) if differences.is_empty() => {
-            println!(
-                "gen-docs: docs/ is up to date ({} files)",
-                generated.files().len()
-            );
-            ExitCode::SUCCESS
-        }
-        Ok(differences) => {
-            for difference in &differences {
-                println!("  {difference}");
-            }
-            if check {
-                eprintln!("gen-docs: docs/ is out of date: run `make docs`");
-                ExitCode::FAILURE
-            } else {
-                println!(
-                    "gen-docs: updated {} file(s) in {}",
-                    differences.len(),
-                    dir.display()
-                );
-                ExitCode::SUCCESS
-            }
-        }
-        Err(error) => {
-            eprintln!("gen-docs: {error}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-fn usage_error(message: &str) -> ExitCode {
-    eprintln!("gen-docs: {message}\n{USAGE}");
-    ExitCode::from(2)
+    tfplugin_docs::cli::run(&PveProvider::new())
 }

@@ -9,13 +9,12 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use proxmox_client::{AuthId, GroupId, UserId};
+use proxmox_client::{AclPath, AuthId, GroupId, UserId};
 use tfplugin::diag::{Diagnostic, Diagnostics};
 use tfplugin::provider::DataSource;
 use tfplugin::schema::{Attribute, Block, NestedBlock, Nesting, Schema};
 use tfplugin::value::{Type, Value};
 
-use crate::acl_path;
 use crate::connection::Pve;
 use crate::convert::{self, object_type, string_set};
 
@@ -154,7 +153,7 @@ See the guide *Auditing access* for the rules and the CI pattern."
             })
         });
         convert::check_known_string(config, "path_prefix", &mut diagnostics, |text| {
-            acl_path::normalize(text).map(drop).ok_or_else(|| {
+            AclPath::normalize(text).map(drop).map_err(|_| {
                 format!("`{text}` is not a path: use letters, digits, '.', '-', '_' and '/', e.g. `/vms`.")
             })
         });
@@ -258,7 +257,7 @@ fn filter_from_config(config: &Value) -> Result<Filter, Diagnostics> {
     };
     let path = match convert::string(config, "path_prefix")? {
         None => None,
-        Some(text) => Some(acl_path::normalize(&text).ok_or_else(|| {
+        Some(text) => Some(AclPath::normalize(&text).map_err(|_| {
             Diagnostics::from(convert::invalid(
                 "path_prefix",
                 format!("`{text}` is not a path, e.g. `/vms`."),
@@ -335,7 +334,6 @@ fn finding_value(finding: &Finding, reason: Option<&str>) -> Value {
 mod sim_tests;
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

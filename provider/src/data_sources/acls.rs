@@ -4,13 +4,12 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use proxmox_client::{AclEntry, AclPrincipal, GroupId, TokenId, UserId};
+use proxmox_client::{AclEntry, AclPath, AclPrincipal, GroupId, TokenId, UserId};
 use tfplugin::diag::{Diagnostic, Diagnostics};
 use tfplugin::provider::DataSource;
 use tfplugin::schema::{Attribute, Block, Schema};
 use tfplugin::value::{Type, Value};
 
-use crate::acl_path;
 use crate::connection::Pve;
 use crate::convert;
 
@@ -50,7 +49,7 @@ fn acl_value(entry: &AclEntry) -> Value {
         }
     };
     Value::object([
-        ("path", Value::string(&entry.path)),
+        ("path", Value::string(entry.path.as_str())),
         ("role_id", Value::string(entry.roleid.as_str())),
         ("user_id", principal("user")),
         ("group_id", principal("group")),
@@ -62,7 +61,7 @@ fn acl_value(entry: &AclEntry) -> Value {
 /// The filters of one read.
 #[derive(Debug, Default)]
 struct Filter {
-    path: Option<String>,
+    path: Option<AclPath>,
     include_descendants: bool,
     principal: Option<AclPrincipal>,
 }
@@ -71,7 +70,7 @@ impl Filter {
     fn from_config(config: &Value) -> Result<Self, Diagnostics> {
         let path = match convert::string(config, "path")? {
             None => None,
-            Some(text) => Some(acl_path::normalize(&text).ok_or_else(|| {
+            Some(text) => Some(AclPath::normalize(&text).map_err(|_| {
                 Diagnostics::from(convert::invalid(
                     "path",
                     format!("`{text}` is not an ACL path: use letters, digits, '.', '-', '_' and '/', e.g. `/vms/100`."),
@@ -107,7 +106,7 @@ impl Filter {
     fn accepts(&self, entry: &AclEntry) -> bool {
         let path_ok = match &self.path {
             None => true,
-            Some(path) if self.include_descendants => acl_path::is_within(&entry.path, path),
+            Some(path) if self.include_descendants => path.contains(entry.path.as_str()),
             Some(path) => &entry.path == path,
         };
         path_ok
@@ -193,7 +192,6 @@ impl DataSource for AclsDataSource {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -214,13 +212,13 @@ mod tests {
             ("token_id", Value::Null),
         ]);
         let filter = Filter::from_config(&config).unwrap();
-        assert_eq!(filter.path.as_deref(), Some("/vms"));
+        assert_eq!(filter.path.as_ref().map(AclPath::as_str), Some("/vms"));
         assert!(filter.accepts(&entry("/vms/100", "group", "ops")));
         assert!(filter.accepts(&entry("/vms", "group", "ops")));
         assert!(!filter.accepts(&entry("/vms/100", "user", "ops@pve")));
         assert!(!filter.accepts(&entry("/storage", "group", "ops")));
         let exact = Filter {
-            path: Some("/vms".into()),
+            path: Some("/vms".parse().unwrap()),
             ..Filter::default()
         };
         assert!(!exact.accepts(&entry("/vms/100", "group", "ops")));

@@ -81,7 +81,6 @@ pub(crate) fn group_value(found: &Group) -> Value {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -64,7 +64,6 @@ impl DataSource for GroupsDataSource {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

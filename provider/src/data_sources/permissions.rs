@@ -2,13 +2,12 @@
 //! effectively holds on a path, as PVE computes them.
 
 use async_trait::async_trait;
-use proxmox_client::{AuthId, PermissionsQuery};
+use proxmox_client::{AclPath, AuthId, PermissionsQuery};
 use tfplugin::diag::Diagnostics;
 use tfplugin::provider::DataSource;
 use tfplugin::schema::{Attribute, Block, Schema};
 use tfplugin::value::{Type, Value};
 
-use crate::acl_path;
 use crate::connection::Pve;
 use crate::convert;
 
@@ -62,9 +61,9 @@ Asking about another identity needs `Sys.Audit` on `/access` (a user may always 
             })
         });
         convert::check_known_string(config, "path", &mut diagnostics, |text| {
-            acl_path::normalize(text)
+            AclPath::normalize(text)
                 .map(drop)
-                .ok_or_else(|| format!("`{text}` is not a path: use letters, digits, '.', '-', '_' and '/', e.g. `/vms/100`."))
+                .map_err(|_| format!("`{text}` is not a path: use letters, digits, '.', '-', '_' and '/', e.g. `/vms/100`."))
         });
         diagnostics
     }
@@ -80,7 +79,7 @@ Asking about another identity needs `Sys.Audit` on `/access` (a user may always 
         };
         let text = convert::required_string(config, "path")?;
         // PVE does not normalise this parameter: `/vms/100/` would answer nothing.
-        let path = acl_path::normalize(&text).ok_or_else(|| {
+        let path = AclPath::normalize(&text).map_err(|_| {
             Diagnostics::from(convert::invalid(
                 "path",
                 format!("`{text}` is not a path, e.g. `/vms/100`."),
@@ -104,7 +103,7 @@ Asking about another identity needs `Sys.Audit` on `/access` (a user may always 
                     &error,
                 )
             })?;
-        let privileges = answer.get(&path).cloned().unwrap_or_default();
+        let privileges = answer.get(path.as_str()).cloned().unwrap_or_default();
         let mut out = config.clone();
         out.set_attr(
             "privileges",

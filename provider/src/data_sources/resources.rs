@@ -149,7 +149,6 @@ Use it to build ACLs for every guest carrying a tag, e.g. `for_each` over the `a
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

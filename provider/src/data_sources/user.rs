@@ -97,7 +97,6 @@ fn user_value(found: &User) -> Value {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

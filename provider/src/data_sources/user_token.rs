@@ -93,7 +93,6 @@ pub(crate) fn token_value(token: &TokenId, info: &TokenInfo) -> Value {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

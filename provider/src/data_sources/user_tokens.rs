@@ -96,7 +96,6 @@ impl DataSource for UserTokensDataSource {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use proxmox_client::TokenInfo;

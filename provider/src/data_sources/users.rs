@@ -100,7 +100,6 @@ fn user_value(found: &User) -> Value {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

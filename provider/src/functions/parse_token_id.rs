@@ -71,7 +71,6 @@ fn parse(text: &str) -> Result<TokenId, String> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -68,7 +68,6 @@ fn unknown_role(role: &str) -> String {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::privileges::{PVE9_BUILTIN_ROLES, PVE9_PRIVILEGES};

@@ -2,7 +2,7 @@
 //! paths below it), role and principal.
 
 use async_trait::async_trait;
-use proxmox_client::AclEntry;
+use proxmox_client::{AclEntry, AclPath};
 use tfplugin::diag::{Diagnostic, Diagnostics};
 use tfplugin::provider::{ListResource, ListResult};
 use tfplugin::schema::{Attribute, Block, Schema};
@@ -131,7 +131,7 @@ impl ListResource for AclList {
                     entry.principal.ugid()
                 ),
                 identity: Value::object([
-                    ("path", Value::string(&entry.path)),
+                    ("path", Value::string(entry.path.as_str())),
                     ("role_id", Value::string(entry.roleid.as_str())),
                     ("principal_type", Value::string(entry.principal.kind())),
                     ("principal_id", Value::string(entry.principal.ugid())),
@@ -144,7 +144,8 @@ impl ListResource for AclList {
 
 /// The filters of one listing.
 struct Wanted {
-    path: Option<String>,
+    /// `Some(None)`: the filter is no ACL path, so no entry is on it.
+    path: Option<Option<AclPath>>,
     descendants: bool,
     role: Option<String>,
     principal: Option<(&'static str, String)>,
@@ -153,15 +154,8 @@ struct Wanted {
 impl Wanted {
     fn from_config(config: &Value) -> Self {
         Wanted {
-            path: text(config, "path").map(|p| {
-                // `/vms/` and `/vms` name the same path.
-                let trimmed = p.trim_end_matches('/');
-                if trimmed.is_empty() {
-                    "/".to_string()
-                } else {
-                    trimmed.to_string()
-                }
-            }),
+            // `/vms/` and `/vms` name the same path, as in PVE.
+            path: text(config, "path").map(|p| AclPath::normalize(p).ok()),
             descendants: config.get("include_descendants").as_bool().unwrap_or(false),
             role: text(config, "role_id"),
             principal: PRINCIPALS
@@ -173,15 +167,9 @@ impl Wanted {
     fn matches(&self, entry: &AclEntry) -> bool {
         let path_ok = match &self.path {
             None => true,
-            Some(path) if entry.path == *path => true,
-            Some(path) if self.descendants => {
-                path == "/"
-                    || entry
-                        .path
-                        .strip_prefix(path.as_str())
-                        .is_some_and(|rest| rest.starts_with('/'))
-            }
-            Some(_) => false,
+            Some(None) => false,
+            Some(Some(path)) if self.descendants => path.contains(entry.path.as_str()),
+            Some(Some(path)) => entry.path == *path,
         };
         let role_ok = self
             .role
@@ -195,7 +183,6 @@ impl Wanted {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use proxmox_client::AclPrincipal;

@@ -2,7 +2,9 @@
 //! on one path.
 
 use async_trait::async_trait;
-use proxmox_client::{AclEntry, AclPrincipal, AclUpdate, GroupId, RoleId, TokenId, UserId};
+use proxmox_client::{
+    AclEntry, AclPath, AclPrincipal, AclUpdate, GroupId, RoleId, TokenId, UserId,
+};
 use tfplugin::Model;
 use tfplugin::diag::{Diagnostic, Diagnostics};
 use tfplugin::provider::{
@@ -89,7 +91,9 @@ impl Resource for AclResource {
                 None => diagnostic,
             });
         }
-        convert::check_known_string(config, AclState::PATH, &mut diagnostics, acl_path::check);
+        convert::check_known_string(config, AclState::PATH, &mut diagnostics, |path| {
+            acl_path::check(path).map(drop)
+        });
         let id = |example: &'static str, parse: fn(&str) -> Result<(), proxmox_client::IdError>| {
             move |text: &str| {
                 parse(text).map_err(|error| format!("{error}. Use a value like `{example}`."))
@@ -292,7 +296,7 @@ async fn find(
 /// What identifies an ACL entry: path, role and principal.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AclKey {
-    pub path: String,
+    pub path: AclPath,
     pub role: RoleId,
     pub principal: AclPrincipal,
 }
@@ -300,6 +304,9 @@ pub struct AclKey {
 impl AclKey {
     fn from_value(value: &Value) -> Result<Self, Diagnostics> {
         let path = convert::required_string(value, AclState::PATH)?;
+        let path = AclPath::new(&path).map_err(|error| {
+            Diagnostics::from(convert::invalid(AclState::PATH, error.to_string()))
+        })?;
         let role = convert::id_attr::<RoleId>(value, AclState::ROLE_ID, "PVEVMUser")?;
         let principal = if let Some(user) = convert::string(value, AclState::USER_ID)? {
             AclPrincipal::User(convert::parse_id(&user, AclState::USER_ID, "alice@pve")?)
@@ -335,11 +342,11 @@ impl AclKey {
     }
 
     fn from_parts(path: &str, role: &str, kind: &str, id: &str) -> Result<Self, String> {
-        acl_path::check(path)?;
+        let path = acl_path::check(path)?;
         let role = role.parse::<RoleId>().map_err(|error| error.to_string())?;
         let principal = AclPrincipal::from_kind(kind, id).map_err(|error| error.to_string())?;
         Ok(AclKey {
-            path: path.to_string(),
+            path,
             role,
             principal,
         })
@@ -432,7 +439,7 @@ impl AclModel {
         };
         let state = AclState {
             id: Some(self.key.import_id()),
-            path: self.key.path.clone(),
+            path: self.key.path.to_string(),
             role_id: self.key.role.to_string(),
             user_id: principal("user"),
             group_id: principal("group"),
@@ -468,7 +475,7 @@ struct AclState {
         requires_replace,
         description = format!(
             "The ACL path, in the normal form PVE stores (one leading `/`, no `//`, no trailing `/`), e.g. `/vms/100` or `/pool/production`. Checked at plan time against PVE 9.1's valid paths: {}. Changing it replaces the entry.",
-            acl_path::VALID_FORMS
+            AclPath::VALID_FORMS
         )
     )]
     path: String,
@@ -531,7 +538,6 @@ fn from_bpg(bpg: &mut BpgState<'_>) -> Result<ResourceState, Diagnostics> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -671,7 +677,6 @@ mod tests {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod moved_from_bpg {
     use super::*;
     use crate::resources::moved::testing::{moved, refused, request};

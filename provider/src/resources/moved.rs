@@ -293,7 +293,6 @@ pub(crate) mod testing {
     }
 
     /// The moved state; panics (test only) when the move failed or was not supported.
-    #[allow(clippy::unwrap_used, clippy::expect_used)]
     pub(crate) fn moved(result: Result<Option<MovedState>, Diagnostics>) -> MovedState {
         match result {
             Ok(Some(moved)) => moved,
@@ -322,7 +321,6 @@ pub(crate) mod testing {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::testing::*;
     use super::*;

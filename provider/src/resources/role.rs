@@ -294,7 +294,6 @@ fn from_bpg(bpg: &mut BpgState<'_>) -> Result<ResourceState, Diagnostics> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod moved_from_bpg {
     use super::*;
     use crate::resources::moved::testing::{moved, refused, request};

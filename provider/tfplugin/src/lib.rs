@@ -94,5 +94,9 @@ pub use serve::{ServeError, ServeOptions, serve};
 extern crate self as tfplugin;
 pub use tls::TlsError;
 
+/// A boxed error from a library this crate uses internally, kept as the
+/// `source()` of our own error types instead of exposing its type.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
 #[cfg(test)]
 mod tests;

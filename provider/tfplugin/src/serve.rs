@@ -123,8 +123,9 @@ pub enum ServeError {
     },
     #[error(transparent)]
     Tls(#[from] TlsError),
+    /// The gRPC server failed; the transport's own error is the boxed source.
     #[error("gRPC server failed: {0}")]
-    Transport(#[from] tonic::transport::Error),
+    Transport(#[source] crate::BoxError),
     #[error("the server task stopped unexpectedly: {0}")]
     Crashed(String),
     #[error("could not write the handshake: {0}")]
@@ -429,7 +430,7 @@ async fn start_listening(
         let serving = router.serve_with_incoming_shutdown(incoming, stop_requested);
         tokio::pin!(serving);
         tokio::select! {
-            result = &mut serving => result?,
+            result = &mut serving => result.map_err(|e| ServeError::Transport(Box::new(e)))?,
             () = async {
                 let _ = stop.wait_for(|stopped| *stopped).await;
                 tokio::time::sleep(SHUTDOWN_GRACE).await;

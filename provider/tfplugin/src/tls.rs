@@ -22,15 +22,25 @@ use rustls::{DigitallySignedStruct, DistinguishedName, SignatureScheme};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, UnixTime};
 
-/// Why TLS could not be set up.
+/// Why TLS could not be set up. The certificate or TLS library's own error
+/// is kept as the boxed source, so those libraries are not part of this
+/// crate's API.
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
     #[error("PLUGIN_CLIENT_CERT does not hold a PEM certificate: {0}")]
     ClientCert(String),
     #[error("could not generate the server certificate: {0}")]
-    Generate(#[from] rcgen::Error),
+    Generate(#[source] crate::BoxError),
     #[error("could not build the TLS configuration: {0}")]
-    Config(#[from] rustls::Error),
+    Config(#[source] crate::BoxError),
+}
+
+fn generate_error(error: rcgen::Error) -> TlsError {
+    TlsError::Generate(Box::new(error))
+}
+
+fn config_error(error: rustls::Error) -> TlsError {
+    TlsError::Config(Box::new(error))
 }
 
 /// The process's server certificate and private key.
@@ -50,8 +60,9 @@ impl ServerIdentity {
     /// `localhost`, `CA:true` (so Terraform can trust it as its own root),
     /// server and client auth usages. The key is ECDSA P-256.
     pub(crate) fn generate() -> Result<Self, TlsError> {
-        let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)?;
-        let mut params = CertificateParams::new(vec!["localhost".to_owned()])?;
+        let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(generate_error)?;
+        let mut params =
+            CertificateParams::new(vec!["localhost".to_owned()]).map_err(generate_error)?;
         params
             .distinguished_name
             .push(DnType::CommonName, "localhost");
@@ -73,7 +84,7 @@ impl ServerIdentity {
         params.not_before = now - time::Duration::seconds(30);
         // go-plugin uses 30 years; a plugin process never lives that long.
         params.not_after = now + time::Duration::days(365 * 30);
-        let certificate = params.self_signed(&key)?;
+        let certificate = params.self_signed(&key).map_err(generate_error)?;
         Ok(Self {
             certificate: certificate.der().clone(),
             key: PrivatePkcs8KeyDer::from(key.serialize_der()),
@@ -94,12 +105,14 @@ impl ServerIdentity {
     ) -> Result<rustls::ServerConfig, TlsError> {
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
         let mut config = rustls::ServerConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()?
+            .with_safe_default_protocol_versions()
+            .map_err(config_error)?
             .with_client_cert_verifier(Arc::new(client))
             .with_single_cert(
                 vec![self.certificate.clone()],
                 PrivateKeyDer::Pkcs8(self.key.clone_key()),
-            )?;
+            )
+            .map_err(config_error)?;
         config.alpn_protocols = vec![b"h2".to_vec()];
         Ok(config)
     }

@@ -1,8 +1,6 @@
 //! JSON DynamicValue / raw state codec: exact numbers, dynamic values,
 //! go-cty's lenient conversions, and the schema-free serde_json bridge.
 
-#![allow(clippy::unwrap_used)]
-
 use tfplugin::codec::json::{DecodeOptions, decode, decode_with, encode, from_serde};
 use tfplugin::diag::PathStep;
 use tfplugin::value::{Number, Type, Value};

@@ -1,7 +1,6 @@
 //! Exact-byte tests of the msgpack DynamicValue codec against what
 //! Terraform (go-cty) writes and reads.
 
-#![allow(clippy::unwrap_used)]
 use tfplugin::codec::msgpack::{UNKNOWN, decode, encode};
 use tfplugin::diag::PathStep;
 use tfplugin::value::{Number, Type, Value};

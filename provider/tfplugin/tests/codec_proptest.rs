@@ -1,8 +1,6 @@
 //! Property tests: every value that conforms to a type survives a msgpack
 //! and a JSON round trip, and every type survives a type-JSON round trip.
 
-#![allow(clippy::unwrap_used)]
-
 use std::collections::{BTreeMap, BTreeSet};
 
 use proptest::prelude::*;
@@ -84,7 +82,8 @@ fn number(finite_only: bool) -> BoxedStrategy<Number> {
             if let Some(exponent) = exponent {
                 text.push_str(&format!("e{exponent}"));
             }
-            text.parse::<Number>().unwrap()
+            text.parse::<Number>()
+                .expect("generated decimal text parses")
         });
     let floats = if finite_only {
         any::<f64>()

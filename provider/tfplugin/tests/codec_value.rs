@@ -1,7 +1,5 @@
 //! The `Value` conveniences resource code relies on.
 
-#![allow(clippy::unwrap_used)]
-
 use tfplugin::value::{Number, Type, Value};
 
 #[test]

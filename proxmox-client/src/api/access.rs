@@ -1,7 +1,6 @@
 //! Ticket login, effective permissions and the server version.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -9,58 +8,7 @@ use serde_json::Value;
 use crate::client::ApiRequest;
 use crate::de;
 use crate::params::Params;
-use crate::{AuthId, Client, Error, RealmId, Secret};
-
-/// Parameters of `POST /access/ticket`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct LoginRequest {
-    /// `user@realm`, or a bare name together with `realm`.
-    pub username: String,
-    /// The password, or a valid ticket to renew it, or (with `tfa_challenge`)
-    /// the second-factor response such as `totp:123456`.
-    pub password: Secret,
-    /// Realm to append to `username`.
-    pub realm: Option<RealmId>,
-    /// A TOTP code sent with the first factor.
-    pub otp: Option<Secret>,
-    /// The half-ticket of a `NeedTFA` answer, for the second step.
-    pub tfa_challenge: Option<Secret>,
-}
-
-/// A login answer. `Debug` redacts the ticket and CSRF token.
-#[derive(Clone, PartialEq, Deserialize)]
-#[non_exhaustive]
-pub struct Ticket {
-    /// The authenticated user id.
-    pub username: String,
-    /// The `PVEAuthCookie` ticket (valid 2 h).
-    pub ticket: Secret,
-    /// The `CSRFPreventionToken` for writes.
-    #[serde(rename = "CSRFPreventionToken")]
-    pub csrf_token: Secret,
-    /// The user has TFA: `ticket` is a challenge; log in again with
-    /// `tfa_challenge` set to it.
-    #[serde(default, rename = "NeedTFA", deserialize_with = "de::bool_lenient")]
-    pub need_tfa: bool,
-    /// The cluster name (clustered nodes, with `Sys.Audit` on `/`).
-    #[serde(default)]
-    pub clustername: Option<String>,
-    /// Capabilities summary for UIs.
-    #[serde(default)]
-    pub cap: Option<Value>,
-}
-
-impl fmt::Debug for Ticket {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Ticket")
-            .field("username", &self.username)
-            .field("ticket", &self.ticket)
-            .field("csrf_token", &self.csrf_token)
-            .field("need_tfa", &self.need_tfa)
-            .field("clustername", &self.clustername)
-            .finish_non_exhaustive()
-    }
-}
+use crate::{AclPath, AuthId, Client, Error, LoginRequest, Ticket};
 
 /// `GET /version`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -107,8 +55,9 @@ pub type Permissions = BTreeMap<String, BTreeMap<String, bool>>;
 pub struct PermissionsQuery {
     /// Whose permissions (default: the caller). Others need `Sys.Audit` on `/access`.
     pub userid: Option<AuthId>,
-    /// Only this path (not normalized by PVE).
-    pub path: Option<String>,
+    /// Only this path. PVE does not normalise this parameter (`/vms/100/`
+    /// would answer nothing), which [`AclPath`] already is.
+    pub path: Option<AclPath>,
 }
 
 impl Client {
@@ -127,21 +76,7 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn login(&self, login: &LoginRequest) -> Result<Ticket, Error> {
-        let mut p = Params::new();
-        p.put("username", login.username.as_str())
-            .put("password", login.password.expose())
-            .opt("realm", login.realm.as_ref())
-            .opt("otp", login.otp.as_ref().map(Secret::expose))
-            .opt(
-                "tfa-challenge",
-                login.tfa_challenge.as_ref().map(Secret::expose),
-            );
-        let mut req = ApiRequest::post(&["access", "ticket"])
-            .form(p)
-            // Creating a ticket changes nothing on the server.
-            .idempotent(true);
-        req.authenticated = false;
-        self.execute(req).await
+        self.request_ticket(login).await
     }
 
     /// Effective permissions (`GET /access/permissions`).
@@ -151,7 +86,7 @@ impl Client {
     /// use proxmox_client::PermissionsQuery;
     /// let perms = client.permissions(&PermissionsQuery {
     ///     userid: Some("ci@pve!deploy".parse()?),
-    ///     path: Some("/vms/100".into()),
+    ///     path: Some("/vms/100".parse()?),
     /// }).await?;
     /// let can_start = perms.get("/vms/100").is_some_and(|p| p.contains_key("VM.PowerMgmt"));
     /// # let _ = can_start; Ok(()) }
@@ -159,7 +94,7 @@ impl Client {
     pub async fn permissions(&self, query: &PermissionsQuery) -> Result<Permissions, Error> {
         let mut q = Params::new();
         q.opt("userid", query.userid.as_ref())
-            .opt("path", query.path.as_deref());
+            .opt("path", query.path.as_ref());
         let data: BTreeMap<String, Value> = self
             .execute(ApiRequest::get(&["access", "permissions"]).query(q))
             .await?;
@@ -212,20 +147,5 @@ mod tests {
         };
         assert_eq!(v.parsed(), (9, 1, 2));
         assert!(v.at_least(9, 1) && v.at_least(8, 4) && !v.at_least(9, 2));
-    }
-
-    #[test]
-    fn ticket_debug_is_redacted_and_need_tfa_decodes() {
-        let t: Ticket = serde_json::from_value(serde_json::json!({
-            "username": "a@pve", "ticket": "PVE:a@pve:6500::SIGNATURE",
-            "CSRFPreventionToken": "6500:CSRFSIG", "NeedTFA": 1
-        }))
-        .unwrap();
-        assert!(t.need_tfa);
-        let dbg = format!("{t:?}");
-        assert!(
-            !dbg.contains("SIGNATURE") && !dbg.contains("CSRFSIG"),
-            "{dbg}"
-        );
     }
 }

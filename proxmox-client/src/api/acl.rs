@@ -5,14 +5,14 @@ use serde::{Deserialize, Deserializer};
 use crate::client::ApiRequest;
 use crate::de;
 use crate::params::Params;
-use crate::{AclPrincipal, Client, Error, GroupId, RoleId, TokenId, UserId};
+use crate::{AclPath, AclPrincipal, Client, Error, GroupId, RoleId, TokenId, UserId};
 
 /// One ACL entry: a role for a principal on a path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct AclEntry {
     /// The ACL path, e.g. `/vms/100`.
-    pub path: String,
+    pub path: AclPath,
     /// Who the entry is for.
     pub principal: AclPrincipal,
     /// The role.
@@ -25,7 +25,7 @@ impl<'de> Deserialize<'de> for AclEntry {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         #[derive(Deserialize)]
         struct Raw {
-            path: String,
+            path: AclPath,
             #[serde(rename = "type")]
             kind: String,
             ugid: String,
@@ -51,11 +51,14 @@ fn default_true() -> bool {
 
 /// Parameters of `PUT /access/acl`: roles for principals on a path.
 ///
-/// Used for both [`AclHandler::grant`] and [`AclHandler::revoke`].
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Used for both [`AclHandler::grant`] and [`AclHandler::revoke`]. There is
+/// no `Default`: a default path would be `/`, the most powerful one.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AclUpdate {
     /// The ACL path, e.g. `/`, `/vms/100`, `/pool/dev` (§6.5 of the reference).
-    pub path: String,
+    /// PVE grants only on the forms of [`AclPath::is_grantable`]; a revoke
+    /// may name any path, to remove stale entries.
+    pub path: AclPath,
     /// Roles to grant or revoke.
     pub roles: Vec<RoleId>,
     /// Users, groups and tokens (at least one).
@@ -66,11 +69,6 @@ pub struct AclUpdate {
 
 impl AclUpdate {
     fn to_params(&self, delete: bool) -> Result<Params, Error> {
-        if self.path.trim().is_empty() {
-            return Err(Error::InvalidRequest(
-                "ACL path is empty: set it to e.g. '/' or '/vms/100'".into(),
-            ));
-        }
         if self.roles.is_empty() {
             return Err(Error::InvalidRequest(
                 "ACL update names no role: set `roles`".into(),
@@ -130,7 +128,7 @@ impl Client {
     /// # async fn f(client: proxmox_client::Client) -> Result<(), proxmox_client::Error> {
     /// use proxmox_client::AclUpdate;
     /// client.acl().grant(&AclUpdate {
-    ///     path: "/vms/100".into(),
+    ///     path: "/vms/100".parse()?,
     ///     roles: vec!["PVEVMUser".parse()?],
     ///     principals: vec!["ci@pve!deploy".parse()?],
     ///     propagate: Some(false),
@@ -195,7 +193,7 @@ mod tests {
     #[test]
     fn update_splits_principals_by_kind() {
         let u = AclUpdate {
-            path: "/vms/100".into(),
+            path: "/vms/100".parse().unwrap(),
             roles: vec!["PVEVMUser".parse().unwrap(), "R2".parse().unwrap()],
             principals: vec![
                 "a@pve".parse().unwrap(),
@@ -209,6 +207,15 @@ mod tests {
             u.to_params(true).unwrap().to_form(),
             "path=%2Fvms%2F100&roles=PVEVMUser%2CR2&users=a%40pve%2Cb%40pve&groups=ops&tokens=a%40pve%21ci&propagate=0&delete=1"
         );
-        assert!(AclUpdate::default().to_params(false).is_err());
+        let no_principal = AclUpdate {
+            principals: Vec::new(),
+            ..u.clone()
+        };
+        assert!(no_principal.to_params(false).is_err());
+        let no_role = AclUpdate {
+            roles: Vec::new(),
+            ..u
+        };
+        assert!(no_role.to_params(false).is_err());
     }
 }

@@ -1,5 +1,5 @@
 //! An in-process HTTPS test server (rcgen certificates, tokio-rustls, axum).
-#![allow(clippy::unwrap_used, dead_code)]
+#![allow(dead_code)]
 
 use std::convert::Infallible;
 use std::net::SocketAddr;

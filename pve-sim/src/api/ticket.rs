@@ -122,7 +122,9 @@ async fn create_ticket(State(state): State<SharedState>, call: Call) -> ApiResul
         "username": username,
     });
     // A clustered node names its cluster to those with Sys.Audit on `/`.
-    if state.inventory.get().nodes.len() > 1 && perm::check(cfg, &username, "/", &["Sys.Audit"], false) {
+    if state.inventory.get().nodes.len() > 1
+        && perm::check(cfg, &username, "/", &["Sys.Audit"], false)
+    {
         answer["clustername"] = json!(crate::cluster::CLUSTER_NAME);
     }
     Ok(ok(answer))

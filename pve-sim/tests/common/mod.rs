@@ -1,7 +1,7 @@
 //! A small in-process harness shared by the inventory and realm tests:
 //! the router called with `oneshot`, root through a ticket, other callers
 //! through API tokens.
-#![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
+#![allow(dead_code)]
 
 use std::sync::Arc;
 

@@ -6,9 +6,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use futures::{StreamExt as _, TryStreamExt as _};
-use proxmox_client::{AclEntry, AuthId, Client, Error, ListUsers, PermissionsQuery, UserId};
-
-use crate::acl_path;
+use proxmox_client::{
+    AclEntry, AclPath, AuthId, Client, Error, ListUsers, PermissionsQuery, UserId,
+};
 
 /// `path → privilege → propagate`, as `GET /access/permissions` answers.
 pub type PathPrivileges = BTreeMap<String, BTreeMap<String, bool>>;
@@ -68,7 +68,7 @@ impl Identity {
 /// One ACL entry in plain strings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Grant {
-    pub path: String,
+    pub path: AclPath,
     /// `user`, `group` or `token`.
     pub kind: String,
     pub ugid: String,
@@ -110,15 +110,13 @@ pub struct Facts {
     /// The audited user (and its tokens), if limited.
     pub user: Option<String>,
     /// The audited path subtree, if limited.
-    pub path: Option<String>,
+    pub path: Option<AclPath>,
 }
 
 impl Facts {
     /// Whether `path` lies in the audited subtree.
     pub fn in_scope(&self, path: &str) -> bool {
-        self.path
-            .as_deref()
-            .is_none_or(|base| acl_path::is_within(path, base))
+        self.path.as_ref().is_none_or(|base| base.contains(path))
     }
 
     /// Whether the realm and user filters select `user` (`name@realm`).
@@ -134,7 +132,7 @@ impl Facts {
 pub struct Filter {
     pub realm: Option<String>,
     pub user: Option<UserId>,
-    pub path: Option<String>,
+    pub path: Option<AclPath>,
 }
 
 impl Filter {
@@ -277,11 +275,7 @@ pub async fn collect(
         identity.privileges = answer
             .into_iter()
             .filter(|(path, privs)| {
-                !privs.is_empty()
-                    && filter
-                        .path
-                        .as_deref()
-                        .is_none_or(|base| acl_path::is_within(path, base))
+                !privs.is_empty() && filter.path.as_ref().is_none_or(|base| base.contains(path))
             })
             .collect();
     }

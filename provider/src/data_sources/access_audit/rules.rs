@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::facts::{Facts, Grant, Identity, Kind};
-use crate::acl_path;
+use proxmox_client::AclPath;
 
 /// How urgent a finding is. A CI check usually fails on `high`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -352,7 +352,7 @@ fn privilege_rule(
 fn administrator_rule(facts: &Facts, token: &Identity, out: &mut Vec<Finding>) {
     let id = &token.id;
     for grant in facts.acl.iter().filter(|g| g.role == ADMINISTRATOR) {
-        if !facts.in_scope(&grant.path) {
+        if !facts.in_scope(grant.path.as_str()) {
             continue;
         }
         let path = grant.path.as_str();
@@ -395,14 +395,14 @@ fn unusable_rule(identity: &Identity, now: i64, out: &mut Vec<Finding>) {
 }
 
 /// The ACL entries of each principal, by path: `(kind, ugid) → path → role → propagate`.
-type AclIndex<'a> = BTreeMap<(&'a str, &'a str), BTreeMap<&'a str, BTreeMap<&'a str, bool>>>;
+type AclIndex<'a> = BTreeMap<(&'a str, &'a str), BTreeMap<&'a AclPath, BTreeMap<&'a str, bool>>>;
 
 fn index(acl: &[Grant]) -> AclIndex<'_> {
     let mut out = AclIndex::new();
     for grant in acl {
         out.entry((grant.kind.as_str(), grant.ugid.as_str()))
             .or_default()
-            .entry(grant.path.as_str())
+            .entry(&grant.path)
             .or_default()
             .insert(grant.role.as_str(), grant.propagate);
     }
@@ -412,7 +412,7 @@ fn index(acl: &[Grant]) -> AclIndex<'_> {
 fn acl_rules(facts: &Facts, out: &mut Vec<Finding>) {
     let audited: BTreeSet<&str> = facts.identities.iter().map(|i| i.id.as_str()).collect();
     let identity_filter = facts.realm.is_some() || facts.user.is_some();
-    for grant in facts.acl.iter().filter(|g| facts.in_scope(&g.path)) {
+    for grant in facts.acl.iter().filter(|g| facts.in_scope(g.path.as_str())) {
         let exists = match grant.kind.as_str() {
             "user" => facts.users.contains(&grant.ugid),
             "group" => facts.groups.contains_key(&grant.ugid),
@@ -425,7 +425,7 @@ fn acl_rules(facts: &Facts, out: &mut Vec<Finding>) {
         let selected =
             !identity_filter || (grant.kind != "group" && facts.selects_user(user_of(&grant.ugid)));
         if selected {
-            out.push(Finding::new(ACL_UNKNOWN_PRINCIPAL, &grant.ugid, Some(&grant.path), format!(
+            out.push(Finding::new(ACL_UNKNOWN_PRINCIPAL, &grant.ugid, Some(grant.path.as_str()), format!(
                 "The ACL on {} grants {} to {} '{}', which does not exist; a {} created later under that name would get it. Remove the entry (pve_acl or `pveum acl delete {} --roles {} --{}s {}`).",
                 grant.path, grant.role, grant.kind, grant.ugid, grant.kind, grant.path, grant.role, grant.kind, grant.ugid
             )));
@@ -448,7 +448,7 @@ fn acl_rules(facts: &Facts, out: &mut Vec<Finding>) {
             Vec::new()
         };
         for (path, roles) in by_path {
-            if facts.in_scope(path) {
+            if facts.in_scope(path.as_str()) {
                 redundant_descendant(&index, ugid, &groups, by_path, path, roles, out);
                 if *kind == "user" {
                     shadowed_group_grants(facts, &index, ugid, &groups, path, roles, out);
@@ -470,8 +470,8 @@ fn redundant_descendant(
     index: &AclIndex<'_>,
     ugid: &str,
     groups: &[&str],
-    by_path: &BTreeMap<&str, BTreeMap<&str, bool>>,
-    path: &str,
+    by_path: &BTreeMap<&AclPath, BTreeMap<&str, bool>>,
+    path: &AclPath,
     roles: &BTreeMap<&str, bool>,
     out: &mut Vec<Finding>,
 ) {
@@ -480,8 +480,8 @@ fn redundant_descendant(
     }
     let Some((parent, parent_roles)) = by_path
         .iter()
-        .filter(|(p, _)| **p != path && acl_path::is_within(path, p))
-        .max_by_key(|(p, _)| p.len())
+        .filter(|(p, _)| **p != path && p.contains(path.as_str()))
+        .max_by_key(|(p, _)| p.as_str().len())
     else {
         return;
     };
@@ -495,16 +495,16 @@ fn redundant_descendant(
     }
     let group_entry_between = groups.iter().any(|group| {
         index.get(&("group", *group)).is_some_and(|paths| {
-            paths.keys().any(|p| {
-                acl_path::is_within(path, p) && acl_path::is_within(p, parent) && *p != *parent
-            })
+            paths
+                .keys()
+                .any(|p| p.contains(path.as_str()) && parent.contains(p.as_str()) && *p != *parent)
         })
     });
     if group_entry_between {
         return;
     }
     let listed: Vec<&str> = roles.keys().copied().collect();
-    out.push(Finding::new(DUPLICATE_GRANT, ugid, Some(path), format!(
+    out.push(Finding::new(DUPLICATE_GRANT, ugid, Some(path.as_str()), format!(
         "{ugid} is granted {} on {path}, which it already inherits from its entry on {parent}. Remove the entry on {path}.",
         listed.join(", ")
     )));
@@ -527,7 +527,7 @@ fn shadowed_group_grants(
     index: &AclIndex<'_>,
     user: &str,
     groups: &[&str],
-    path: &str,
+    path: &AclPath,
     own: &BTreeMap<&str, bool>,
     out: &mut Vec<Finding>,
 ) {
@@ -546,12 +546,12 @@ fn shadowed_group_grants(
             .filter(|p| !own_privileges.contains(p))
             .collect();
         if lost.is_empty() {
-            out.push(Finding::new(DUPLICATE_GRANT, user, Some(path), format!(
+            out.push(Finding::new(DUPLICATE_GRANT, user, Some(path.as_str()), format!(
                 "Group {group} grants {} on {path}, which adds nothing to {user}'s own entry there (only the user's entry counts on that path). Remove one of them (usually the direct one, so membership decides).",
                 roles.join(", ")
             )));
         } else {
-            out.push(Finding::new(MASKED_GROUP_GRANT, user, Some(path), format!(
+            out.push(Finding::new(MASKED_GROUP_GRANT, user, Some(path.as_str()), format!(
                 "Group {group} grants {} on {path}, but {user} does not get {} there: its own entry on {path} replaces its groups' entries. Add the role to {user}'s own entry, or remove that entry so the group's grant applies.",
                 roles.join(", "),
                 lost.into_iter().collect::<Vec<_>>().join(", ")

@@ -1,7 +1,6 @@
 //! Every rule on hand-built facts: one case where it fires, one where it
 //! does not. (The e2e and pve-sim tests check the same against PVE's own
 //! evaluation.)
-#![allow(clippy::unwrap_used)]
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -48,7 +47,7 @@ fn with_privs(mut identity: Identity, path: &str, privs: &[&str]) -> Identity {
 
 fn grant(path: &str, kind: &str, ugid: &str, role: &str, propagate: bool) -> Grant {
     Grant {
-        path: path.into(),
+        path: path.parse().unwrap(),
         kind: kind.into(),
         ugid: ugid.into(),
         role: role.into(),
@@ -237,7 +236,7 @@ fn acl_unknown_principal_for_users_and_groups() {
     assert!(hits(&filtered, ACL_UNKNOWN_PRINCIPAL).is_empty());
     // A path filter keeps only entries below it.
     let mut below = f;
-    below.path = Some("/vms".into());
+    below.path = Some("/vms".parse().unwrap());
     assert_eq!(
         hits(&below, ACL_UNKNOWN_PRINCIPAL),
         vec![id("gone@pve", Some("/vms"))]

@@ -2,7 +2,6 @@
 //! one identity and not for its control, with the privileges coming from
 //! the simulator's `GET /access/permissions` (PVE's algorithm), and the
 //! cost of four list calls plus one call per identity.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeSet;
 
@@ -214,7 +213,7 @@ async fn filters_select_identities_and_paths() {
 
     let (facts, findings, _, _) = audit(Filter {
         user: Some("ci@pve".parse().unwrap()),
-        path: Some("/vms/100".into()),
+        path: Some("/vms/100".parse().unwrap()),
         ..Filter::default()
     })
     .await;

@@ -267,7 +267,6 @@ pub(super) fn string_map(value: &Value) -> Option<BTreeMap<String, String>> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::resources::realm::{DIRECTORY_OPTIONS, RealmOption, SecretOption};

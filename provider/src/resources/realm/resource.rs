@@ -306,7 +306,6 @@ const OPENID_BPG_SECRET: BpgSecret = BpgSecret {
 };
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod ldap_from_bpg {
     use super::*;
     use crate::resources::moved::testing::{moved, refused, request};
@@ -391,7 +390,6 @@ mod ldap_from_bpg {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod openid_from_bpg {
     use super::*;
     use crate::resources::moved::testing::{moved, request};

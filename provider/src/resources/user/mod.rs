@@ -424,7 +424,6 @@ fn password_diagnostic(
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -463,7 +463,6 @@ fn parse_import_id(request: &ImportRequest) -> Result<TokenId, Diagnostics> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -177,7 +177,6 @@ impl TokenModel {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use tfplugin::value::Value;

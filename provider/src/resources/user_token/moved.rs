@@ -63,7 +63,6 @@ pub(super) fn from_bpg(bpg: &mut BpgState<'_>) -> Result<ResourceState, Diagnost
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::connection::Pve;

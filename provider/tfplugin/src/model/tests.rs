@@ -1,7 +1,5 @@
 //! The derive against hand-written schemas and values.
 
-#![allow(clippy::unwrap_used)]
-
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::Model;

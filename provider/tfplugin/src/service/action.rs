@@ -58,7 +58,7 @@ impl ProviderService {
         ))
     }
 
-    pub(super) async fn plan_action(
+    pub(super) async fn handle_plan_action(
         &self,
         req: pb::plan_action::Request,
     ) -> Outcome<pb::plan_action::Response> {
@@ -72,7 +72,7 @@ impl ProviderService {
     }
 
     /// Starts an invocation and returns its event stream at once.
-    pub(super) fn invoke_action(&self, req: pb::invoke_action::Request) -> InvokeEvents {
+    pub(super) fn handle_invoke_action(&self, req: pb::invoke_action::Request) -> InvokeEvents {
         let (events, stream) = mpsc::unbounded_channel();
         let registry = Arc::clone(&self.registry);
         let stop = self.stop.subscribe();

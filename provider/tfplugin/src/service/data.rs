@@ -189,7 +189,7 @@ impl ProviderService {
         ))
     }
 
-    pub(super) async fn read_data_source(
+    pub(super) async fn handle_read_data_source(
         &self,
         req: pb::read_data_source::Request,
     ) -> Outcome<pb::read_data_source::Response> {
@@ -292,7 +292,7 @@ impl ProviderService {
         }))
     }
 
-    pub(super) async fn call_function(
+    pub(super) async fn handle_call_function(
         &self,
         req: pb::call_function::Request,
     ) -> Outcome<pb::call_function::Response> {

@@ -86,6 +86,26 @@ fn insert_unique<V>(
     Ok(())
 }
 
+/// The [`Entry`]s of one kind of type, keyed by name; a name declared twice
+/// is an error.
+fn entries<T: ?Sized>(
+    kind: &str,
+    items: Vec<Arc<T>>,
+    describe: impl Fn(&T) -> (String, Schema),
+) -> Result<BTreeMap<String, Entry<T>>, String> {
+    let mut map = BTreeMap::new();
+    for item in items {
+        let (name, schema) = describe(&item);
+        let entry = Entry {
+            ty: schema.value_type(),
+            schema,
+            item,
+        };
+        insert_unique(&mut map, kind, &name, entry)?;
+    }
+    Ok(map)
+}
+
 impl Registry {
     /// Collects the provider's types; a name declared twice is an error.
     pub(crate) fn new(provider: Arc<dyn Provider>) -> Result<Self, String> {
@@ -114,44 +134,24 @@ impl Registry {
             };
             insert_unique(&mut registry.resources, "resource type", &name, entry)?;
         }
-        for item in provider.data_sources() {
-            let name = item.type_name().to_owned();
-            let schema = item.schema();
-            let entry = Entry {
-                ty: schema.value_type(),
-                schema,
-                item,
-            };
-            insert_unique(&mut registry.data_sources, "data source", &name, entry)?;
-        }
-        for item in provider.ephemeral_resources() {
-            let name = item.type_name().to_owned();
-            let schema = item.schema();
-            let entry = Entry {
-                ty: schema.value_type(),
-                schema,
-                item,
-            };
-            insert_unique(&mut registry.ephemerals, "ephemeral resource", &name, entry)?;
-        }
-        for item in provider.list_resources() {
-            let name = item.type_name().to_owned();
-            if registry
+        registry.data_sources = entries("data source", provider.data_sources(), |d| {
+            (d.type_name().to_owned(), d.schema())
+        })?;
+        registry.ephemerals = entries("ephemeral resource", provider.ephemeral_resources(), |e| {
+            (e.type_name().to_owned(), e.schema())
+        })?;
+        registry.lists = entries("list resource", provider.list_resources(), |l| {
+            (l.type_name().to_owned(), l.schema())
+        })?;
+        if let Some(name) = registry.lists.keys().find(|name| {
+            registry
                 .resources
-                .get(&name)
+                .get(*name)
                 .is_none_or(|r| r.identity.is_none())
-            {
-                return Err(format!(
-                    "list resource {name:?} needs a managed resource of the same name with an identity schema"
-                ));
-            }
-            let schema = item.schema();
-            let entry = Entry {
-                ty: schema.value_type(),
-                schema,
-                item,
-            };
-            insert_unique(&mut registry.lists, "list resource", &name, entry)?;
+        }) {
+            return Err(format!(
+                "list resource {name:?} needs a managed resource of the same name with an identity schema"
+            ));
         }
         for function in provider.functions() {
             let name = function.name().to_owned();
@@ -163,16 +163,9 @@ impl Registry {
                 (function, signature),
             )?;
         }
-        for item in provider.actions() {
-            let name = item.type_name().to_owned();
-            let schema = item.schema();
-            let entry = Entry {
-                ty: schema.value_type(),
-                schema,
-                item,
-            };
-            insert_unique(&mut registry.actions, "action", &name, entry)?;
-        }
+        registry.actions = entries("action", provider.actions(), |a| {
+            (a.type_name().to_owned(), a.schema())
+        })?;
         Ok(registry)
     }
 

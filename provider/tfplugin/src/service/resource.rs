@@ -316,7 +316,7 @@ impl ProviderService {
         }))
     }
 
-    pub(super) async fn read_resource(
+    pub(super) async fn handle_read_resource(
         &self,
         req: pb::read_resource::Request,
     ) -> Outcome<pb::read_resource::Response> {

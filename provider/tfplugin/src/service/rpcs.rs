@@ -136,7 +136,7 @@ impl ProviderRpc for ProviderService {
                 "ReadResource",
                 &name,
                 Self::read_fallback(&req),
-                self.read_resource(req),
+                self.handle_read_resource(req),
             )
             .await,
         ))
@@ -202,7 +202,7 @@ impl ProviderRpc for ProviderService {
         let req = request.into_inner();
         let name = req.type_name.clone();
         Ok(Response::new(
-            self.run("ReadDataSource", &name, self.read_data_source(req))
+            self.run("ReadDataSource", &name, self.handle_read_data_source(req))
                 .await,
         ))
     }
@@ -310,7 +310,7 @@ impl ProviderRpc for ProviderService {
         let req = request.into_inner();
         let name = req.name.clone();
         Ok(Response::new(
-            self.run("CallFunction", &name, self.call_function(req))
+            self.run("CallFunction", &name, self.handle_call_function(req))
                 .await,
         ))
     }
@@ -400,7 +400,8 @@ impl ProviderRpc for ProviderService {
         let req = request.into_inner();
         let name = req.action_type.clone();
         Ok(Response::new(
-            self.run("PlanAction", &name, self.plan_action(req)).await,
+            self.run("PlanAction", &name, self.handle_plan_action(req))
+                .await,
         ))
     }
 
@@ -410,7 +411,9 @@ impl ProviderRpc for ProviderService {
         &self,
         request: Request<pb::invoke_action::Request>,
     ) -> Reply<Self::InvokeActionStream> {
-        Ok(Response::new(self.invoke_action(request.into_inner())))
+        Ok(Response::new(
+            self.handle_invoke_action(request.into_inner()),
+        ))
     }
 
     async fn validate_action_config(

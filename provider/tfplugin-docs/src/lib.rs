@@ -1,6 +1,8 @@
 //! The documentation generator: renders `docs/` in the Terraform Registry
-//! layout from the provider's own schema, so the pages can never drift from
-//! what the provider really accepts.
+//! layout from a provider's own schema, so the pages can never drift from
+//! what the provider really accepts. It knows `tfplugin` schemas and the
+//! repository's examples and templates, nothing of any particular provider;
+//! a provider hands itself to [`cli::run`] from a small `gen-docs` binary.
 //!
 //! The provider is walked through the generic [`Provider`] trait (provider
 //! schema, resources, data sources, ephemeral resources, functions, list
@@ -26,6 +28,7 @@
 //! directory match it (removing stray files) and [`Docs::compare`] lists how
 //! a directory differs, which is what the up-to-date test uses.
 
+pub mod cli;
 mod lint;
 mod pages;
 mod schema_md;
