@@ -4,14 +4,15 @@
 //! returns. Destroying it only forgets the sync: synced users and groups
 //! stay, since a sync cannot be undone.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use async_trait::async_trait;
 use proxmox_client::{RealmId, SyncDomain};
+use tfplugin::Model;
 use tfplugin::diag::{Diagnostic, Diagnostics};
 use tfplugin::provider::{ImportRequest, MoveStateRequest, MovedState, Resource, ResourceState};
-use tfplugin::schema::{Attribute, Block, Schema};
-use tfplugin::value::{Type, Value};
+use tfplugin::schema::{Attribute, PlanRules, Schema};
+use tfplugin::value::Value;
 
 use crate::connection::Pve;
 use crate::convert;
@@ -40,33 +41,7 @@ impl Resource for RealmSyncResource {
     }
 
     fn schema(&self) -> Schema {
-        Schema::new(Block {
-            description: "Runs a sync of an LDAP or AD realm (`POST /access/domains/{realm}/sync`): users and groups of the directory become PVE users and groups. \
-The sync runs when this resource is created, and again whenever `triggers` or any option changes (the resource is replaced; each creation is one sync). \
-PVE runs the sync as a background task; `task_id` is its UPID, to follow in the task log. \
-Destroying the resource does nothing on the server: synced users and groups stay. Unset options fall back to the realm's `sync_defaults_*`. \
-Not importable: it records a sync this configuration ran. \
-Which to choose: on Terraform 1.14 or later prefer the `pve_realm_sync` action, which waits for the sync, streams its task log and fails when the sync fails \
-(this resource only starts the task); keep this resource for Terraform (or OpenTofu) versions without actions."
-                .into(),
-            attributes: vec![
-                Attribute::required("realm", Type::String)
-                    .description("The LDAP or AD realm to sync, e.g. `pve_realm_ldap.corp.realm` (the reference also orders the sync after the realm).")
-                    .requires_replace(),
-            ]
-            .into_iter()
-            .chain(sync_option_attributes().into_iter().map(Attribute::requires_replace))
-            .chain([
-                Attribute::optional("triggers", Type::Map(Box::new(Type::String)))
-                    .description("Arbitrary values; any change runs the sync again, e.g. `{ schedule = \"2025-w14\" }` or the realm's `filter`.")
-                    .requires_replace(),
-                Attribute::computed("task_id", Type::String)
-                    .description("The UPID of the sync task PVE started.")
-                    .use_state_for_unknown(),
-            ])
-            .collect(),
-            ..Block::default()
-        })
+        SyncModel::schema()
     }
 
     async fn validate(&self, config: &Value) -> Diagnostics {
@@ -75,7 +50,7 @@ Which to choose: on Terraform 1.14 or later prefer the `pve_realm_sync` action, 
 
     async fn create(&self, planned: &Value, _config: &Value) -> Result<ResourceState, Diagnostics> {
         let model = SyncModel::from_value(planned)?;
-        let realm: RealmId = convert::id_attr(planned, "realm", "corp")?;
+        let realm: RealmId = convert::id_attr(planned, SyncModel::REALM, "corp")?;
         let connection = self.pve.connection()?;
         let request = model.request();
         let id = realm.clone();
@@ -89,15 +64,15 @@ Which to choose: on Terraform 1.14 or later prefer the `pve_realm_sync` action, 
             task_id: Some(task),
             ..model
         }
-        .into_state())
+        .to_state())
     }
 
     async fn read(&self, current: &ResourceState) -> Result<Option<ResourceState>, Diagnostics> {
         // A finished sync has nothing to read; the realm it synced may be gone.
-        let realm: RealmId = convert::id_attr(&current.state, "realm", "corp")?;
+        let realm: RealmId = convert::id_attr(&current.state, SyncModel::REALM, "corp")?;
         let connection = self.pve.connection()?;
         match connection.client().domains().get(&realm).await {
-            Ok(_) => Ok(Some(SyncModel::from_value(&current.state)?.into_state())),
+            Ok(_) => Ok(Some(SyncModel::from_value(&current.state)?.to_state())),
             Err(error) if error.is_not_found() || error.to_string().contains("does not exist") => {
                 Ok(None)
             }
@@ -118,7 +93,7 @@ Which to choose: on Terraform 1.14 or later prefer the `pve_realm_sync` action, 
             task_id: prior.task_id,
             ..SyncModel::from_value(planned)?
         }
-        .into_state())
+        .to_state())
     }
 
     async fn delete(&self, _prior: &ResourceState) -> Result<(), Diagnostics> {
@@ -141,26 +116,31 @@ Which to choose: on Terraform 1.14 or later prefer the `pve_realm_sync` action, 
     }
 }
 
-/// The sync options shared with the `pve_realm_sync` action (plan rules
-/// are the resource's to add).
+/// The sync options the `pve_realm_sync` action shares with the resource:
+/// [`SyncModel`]'s attributes without the resource's plan rules (an action
+/// plans nothing).
 pub(crate) fn sync_option_attributes() -> Vec<Attribute> {
-    vec![
-        Attribute::optional("scope", Type::String)
-            .description("What to sync: `users`, `groups` or `both`. Required unless the realm sets `sync_defaults_scope`."),
-        Attribute::optional("remove_vanished", Type::Set(Box::new(Type::String)))
-            .description("What to remove for entries that vanished from the directory: a set of `acl`, `properties`, `entry`; empty means nothing. Unset: the realm's default (PVE's: nothing)."),
-        Attribute::optional("enable_new", Type::Bool)
-            .description("Enable newly synced users. Unset: the realm's default (PVE's: true)."),
-        Attribute::optional("dry_run", Type::Bool)
-            .description("Only report what would change (in the task log); change nothing. Default false."),
-    ]
+    const SHARED: [&str; 4] = [
+        SyncModel::SCOPE,
+        SyncModel::REMOVE_VANISHED,
+        SyncModel::ENABLE_NEW,
+        SyncModel::DRY_RUN,
+    ];
+    SyncModel::attributes()
+        .into_iter()
+        .filter(|attribute| SHARED.contains(&attribute.name.as_str()))
+        .map(|attribute| Attribute {
+            plan: PlanRules::default(),
+            ..attribute
+        })
+        .collect()
 }
 
 /// Static checks of `realm` and the sync options (values may be unknown).
 pub(crate) fn check_sync_options(config: &Value) -> Diagnostics {
     let mut diagnostics = Diagnostics::new();
-    convert::check_known_string(config, "realm", &mut diagnostics, check_realm_id);
-    convert::check_known_string(config, "scope", &mut diagnostics, |scope| {
+    convert::check_known_string(config, SyncModel::REALM, &mut diagnostics, check_realm_id);
+    convert::check_known_string(config, SyncModel::SCOPE, &mut diagnostics, |scope| {
         if SCOPES.contains(&scope) {
             Ok(())
         } else {
@@ -169,32 +149,25 @@ pub(crate) fn check_sync_options(config: &Value) -> Diagnostics {
             ))
         }
     });
-    if let Some(items) = config.get("remove_vanished").elements()
+    if let Some(items) = config.get(SyncModel::REMOVE_VANISHED).elements()
         && let Some(bad) = items
             .iter()
             .filter_map(Value::as_str)
             .find(|item| !REMOVE_VANISHED.contains(item))
     {
         diagnostics.push(convert::invalid(
-            "remove_vanished",
+            SyncModel::REMOVE_VANISHED,
             format!("`{bad}` is not one of `acl`, `properties`, `entry`. Use an empty set to remove nothing."),
         ));
     }
     diagnostics
 }
 
-/// The sync request for a configuration holding the sync options.
+/// The sync request for a configuration holding `realm` and the sync
+/// options (the action's: it has no `triggers` or `task_id`, which decode
+/// as null).
 pub(crate) fn sync_request(config: &Value) -> Result<SyncDomain, Diagnostics> {
-    let model = SyncModel {
-        realm: String::new(),
-        scope: convert::string(config, "scope")?,
-        remove_vanished: convert::strings(config, "remove_vanished")?,
-        enable_new: convert::bool(config, "enable_new")?,
-        dry_run: convert::bool(config, "dry_run")?,
-        triggers: None,
-        task_id: None,
-    };
-    Ok(model.request())
+    Ok(SyncModel::from_value(config)?.request())
 }
 
 /// The diagnostics of a refused sync request, with the scope hint PVE's
@@ -211,61 +184,78 @@ pub(crate) fn sync_failed(
                 "Sync scope needed",
                 "Set `scope` here, or `sync_defaults_scope` on the realm.",
             )
-            .at_attribute("scope"),
+            .at_attribute(SyncModel::SCOPE),
         );
     }
     diagnostics
 }
 
-/// The state of one `pve_realm_sync`.
-#[derive(Debug, Clone, PartialEq)]
+/// The state of one `pve_realm_sync`: its fields are the resource's
+/// attributes; `realm` and the sync options are also the action's.
+#[derive(Debug, Clone, PartialEq, Model)]
+#[tf(
+    description = "Runs a sync of an LDAP or AD realm (`POST /access/domains/{realm}/sync`): users and groups of the directory become PVE users and groups. \
+The sync runs when this resource is created, and again whenever `triggers` or any option changes (the resource is replaced; each creation is one sync). \
+PVE runs the sync as a background task; `task_id` is its UPID, to follow in the task log. \
+Destroying the resource does nothing on the server: synced users and groups stay. Unset options fall back to the realm's `sync_defaults_*`. \
+Not importable: it records a sync this configuration ran. \
+Which to choose: on Terraform 1.14 or later prefer the `pve_realm_sync` action, which waits for the sync, streams its task log and fails when the sync fails \
+(this resource only starts the task); keep this resource for Terraform (or OpenTofu) versions without actions."
+)]
 struct SyncModel {
+    #[tf(
+        required,
+        requires_replace,
+        description = "The LDAP or AD realm to sync, e.g. `pve_realm_ldap.corp.realm` (the reference also orders the sync after the realm)."
+    )]
     realm: String,
+    #[tf(
+        optional,
+        requires_replace,
+        description = "What to sync: `users`, `groups` or `both`. Required unless the realm sets `sync_defaults_scope`."
+    )]
     scope: Option<String>,
-    remove_vanished: Option<Vec<String>>,
+    /// Null (the realm's default) is not the empty set (remove nothing).
+    #[tf(
+        optional,
+        requires_replace,
+        description = "What to remove for entries that vanished from the directory: a set of `acl`, `properties`, `entry`; empty means nothing. Unset: the realm's default (PVE's: nothing)."
+    )]
+    remove_vanished: Option<BTreeSet<String>>,
+    #[tf(
+        optional,
+        requires_replace,
+        description = "Enable newly synced users. Unset: the realm's default (PVE's: true)."
+    )]
     enable_new: Option<bool>,
+    #[tf(
+        optional,
+        requires_replace,
+        description = "Only report what would change (in the task log); change nothing. Default false."
+    )]
     dry_run: Option<bool>,
-    triggers: Option<BTreeMap<String, String>>,
+    /// Elements may be null in Terraform's maps; kept as they are.
+    #[tf(
+        optional,
+        requires_replace,
+        description = "Arbitrary values; any change runs the sync again, e.g. `{ schedule = \"2025-w14\" }` or the realm's `filter`."
+    )]
+    triggers: Option<BTreeMap<String, Option<String>>>,
+    /// Unknown while planned: the task exists only once the sync ran.
+    #[tf(
+        computed,
+        use_state_for_unknown,
+        description = "The UPID of the sync task PVE started."
+    )]
     task_id: Option<String>,
 }
 
 impl SyncModel {
-    fn from_value(value: &Value) -> Result<Self, Diagnostics> {
-        let triggers = match value.get("triggers") {
-            Value::Null => None,
-            other => Some(
-                other
-                    .as_map()
-                    .map(|map| {
-                        map.iter()
-                            .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
-                            .collect()
-                    })
-                    .ok_or_else(|| {
-                        Diagnostics::from(convert::invalid(
-                            "triggers",
-                            "Expected a map of strings.",
-                        ))
-                    })?,
-            ),
-        };
-        Ok(SyncModel {
-            realm: convert::required_string(value, "realm")?,
-            scope: convert::string(value, "scope")?,
-            remove_vanished: convert::strings(value, "remove_vanished")?,
-            enable_new: convert::bool(value, "enable_new")?,
-            dry_run: convert::bool(value, "dry_run")?,
-            triggers,
-            // Unknown while planned: the task exists only once the sync ran.
-            task_id: value.get("task_id").as_str().map(str::to_string),
-        })
-    }
-
     fn request(&self) -> SyncDomain {
         SyncDomain {
             scope: self.scope.clone(),
             remove_vanished: self.remove_vanished.as_ref().map(|items| {
-                let mut items = items.clone();
+                let mut items: Vec<&str> = items.iter().map(String::as_str).collect();
                 items.sort_by_key(|item| REMOVE_VANISHED.iter().position(|k| k == item));
                 if items.is_empty() {
                     "none".to_string()
@@ -275,39 +265,6 @@ impl SyncModel {
             }),
             enable_new: self.enable_new,
             dry_run: self.dry_run.unwrap_or(false),
-        }
-    }
-
-    fn to_value(&self) -> Value {
-        Value::object([
-            ("realm", Value::string(&self.realm)),
-            ("scope", convert::opt_string(self.scope.clone())),
-            (
-                "remove_vanished",
-                self.remove_vanished
-                    .as_ref()
-                    .map_or(Value::Null, |items| Value::set_of_strings(items.clone())),
-            ),
-            (
-                "enable_new",
-                self.enable_new.map_or(Value::Null, Value::Bool),
-            ),
-            ("dry_run", self.dry_run.map_or(Value::Null, Value::Bool)),
-            (
-                "triggers",
-                self.triggers.as_ref().map_or(Value::Null, |map| {
-                    Value::map(map.iter().map(|(k, v)| (k.clone(), Value::string(v))))
-                }),
-            ),
-            ("task_id", convert::opt_string(self.task_id.clone())),
-        ])
-    }
-
-    fn into_state(self) -> ResourceState {
-        ResourceState {
-            state: self.to_value(),
-            identity: None,
-            private: Vec::new(),
         }
     }
 }
@@ -331,31 +288,23 @@ fn from_bpg(bpg: &mut BpgState<'_>) -> Result<ResourceState, Diagnostics> {
             );
         }
     }
+    // The literals below are bpg's attribute names.
     let remove_vanished = bpg.text("remove_vanished").map(|text| {
-        Value::set_of_strings(
-            text.split(';')
-                .map(str::trim)
-                .filter(|item| !item.is_empty() && *item != "none")
-                .map(str::to_string)
-                .collect::<Vec<_>>(),
-        )
+        text.split(';')
+            .map(str::trim)
+            .filter(|item| !item.is_empty() && *item != "none")
+            .map(str::to_string)
+            .collect()
     });
-    let value = Value::object([
-        ("realm", Value::string(bpg.required("realm"))),
-        ("scope", convert::opt_string(bpg.text("scope"))),
-        ("remove_vanished", remove_vanished.unwrap_or(Value::Null)),
-        (
-            "enable_new",
-            bpg.bool("enable_new").map_or(Value::Null, Value::Bool),
-        ),
-        (
-            "dry_run",
-            bpg.bool("dry_run").map_or(Value::Null, Value::Bool),
-        ),
-        ("triggers", Value::Null),
-        ("task_id", Value::Null),
-    ]);
-    let model = SyncModel::from_value(&value)?;
+    let model = SyncModel {
+        realm: bpg.required("realm"),
+        scope: bpg.text("scope"),
+        remove_vanished,
+        enable_new: bpg.bool("enable_new"),
+        dry_run: bpg.bool("dry_run"),
+        triggers: None,
+        task_id: None,
+    };
     if let Err(detail) = check_realm_id(&model.realm) {
         bpg.refuse("realm", detail);
     }
@@ -370,7 +319,7 @@ fn from_bpg(bpg: &mut BpgState<'_>) -> Result<ResourceState, Diagnostics> {
             format!("`{item}` is none of `acl`, `properties`, `entry` and `none`."),
         );
     }
-    Ok(model.into_state())
+    Ok(model.to_state())
 }
 
 #[cfg(test)]
@@ -394,10 +343,74 @@ mod tests {
         assert_eq!(request.enable_new, Some(false));
         assert!(!request.dry_run);
         let none = SyncModel {
-            remove_vanished: Some(Vec::new()),
+            remove_vanished: Some(BTreeSet::new()),
             ..model
         };
         assert_eq!(none.request().remove_vanished.as_deref(), Some("none"));
+    }
+
+    #[test]
+    fn the_action_shares_the_sync_options_without_plan_rules() {
+        let names: Vec<String> = sync_option_attributes()
+            .into_iter()
+            .map(|attribute| {
+                assert_eq!(attribute.plan, PlanRules::default(), "{}", attribute.name);
+                attribute.name
+            })
+            .collect();
+        assert_eq!(names, ["scope", "remove_vanished", "enable_new", "dry_run"]);
+        let resource = SyncModel::attributes();
+        assert!(
+            resource
+                .iter()
+                .all(|a| a.plan.requires_replace || a.computed)
+        );
+
+        // An action configuration: `timeout`, no `triggers` or `task_id`.
+        let config = Value::object([
+            ("realm", Value::string("corp")),
+            ("scope", Value::string("users")),
+            (
+                "remove_vanished",
+                Value::set_of_strings(Vec::<String>::new()),
+            ),
+            ("enable_new", Value::Null),
+            ("dry_run", Value::Bool(true)),
+            ("timeout", Value::string("5m")),
+        ]);
+        let request = sync_request(&config).unwrap();
+        assert_eq!(request.scope.as_deref(), Some("users"));
+        assert_eq!(request.remove_vanished.as_deref(), Some("none"));
+        assert_eq!(request.enable_new, None);
+        assert!(request.dry_run);
+        let unset = sync_request(&config.with_attr("remove_vanished", Value::Null)).unwrap();
+        assert_eq!(unset.remove_vanished, None, "null is the realm's default");
+    }
+
+    #[test]
+    fn state_round_trips_with_triggers_and_an_unknown_task() {
+        let planned = Value::object([
+            ("realm", Value::string("corp")),
+            ("scope", Value::Null),
+            ("remove_vanished", Value::Null),
+            ("enable_new", Value::Null),
+            ("dry_run", Value::Null),
+            (
+                "triggers",
+                Value::map([("week", Value::string("w14")), ("none", Value::Null)]),
+            ),
+            ("task_id", Value::Unknown),
+        ]);
+        let model = SyncModel::from_value(&planned).unwrap();
+        assert_eq!(model.task_id, None);
+        let created = SyncModel {
+            task_id: Some("UPID:pve:1".into()),
+            ..model
+        };
+        let state = created.to_state();
+        assert!(state.identity.is_none(), "pve_realm_sync has no identity");
+        assert_eq!(state.state.get("triggers"), planned.get("triggers"));
+        assert_eq!(SyncModel::from_value(&state.state).unwrap(), created);
     }
 }
 

@@ -2,10 +2,11 @@
 
 use async_trait::async_trait;
 use proxmox_client::{ChangePassword, GroupId, Secret, UpdateUser, UserId};
+use tfplugin::Model;
 use tfplugin::diag::{Diagnostic, Diagnostics};
 use tfplugin::provider::{ImportRequest, MoveStateRequest, MovedState, Resource, ResourceState};
-use tfplugin::schema::{Attribute, Block, IdentityAttribute, IdentitySchema, Schema};
-use tfplugin::value::{Type, Value};
+use tfplugin::schema::{IdentitySchema, Schema};
+use tfplugin::value::Value;
 
 use crate::connection::{Connection, Creation, Pve};
 use crate::convert::{self, check_known_string, max_length};
@@ -14,6 +15,7 @@ mod model;
 mod moved;
 
 use model::UserModel;
+use tfplugin::model::Unknowable;
 
 const USER_EXAMPLE: &str = "ci@pve";
 
@@ -37,72 +39,11 @@ impl Resource for UserResource {
     }
 
     fn schema(&self) -> Schema {
-        let text = |name: &str, what: &str, max: usize| {
-            Attribute::optional(name, Type::String).description(format!(
-                "{what} At most {max} characters; leave it unset (not `\"\"`) for none. A value set outside Terraform is removed when this is unset."
-            ))
-        };
-        Schema::new(Block {
-            description: "A Proxmox VE user (`/access/users`). The user's API tokens are `pve_user_token` resources, its privileges come from `pve_acl`. \
-Import with the user id: `terraform import pve_user.NAME ci@pve`."
-                .into(),
-            attributes: vec![
-                Attribute::required("user_id", Type::String)
-                    .description("The user id, `NAME@REALM` (e.g. `ci@pve`), 3–64 characters. Changing it replaces the user.")
-                    .requires_replace(),
-                text("comment", "A free-text comment.", 2048),
-                text("email", "The e-mail address.", 254),
-                text("first_name", "The first name.", 1024),
-                text("last_name", "The last name.", 1024),
-                Attribute::optional("enabled", Type::Bool)
-                    .description("Whether the user (and so its API tokens) may log in. Default `true`.")
-                    .default_value(Value::Bool(true)),
-                Attribute::optional("expiration_date", Type::String).description(
-                    "When the account expires, as an RFC 3339 timestamp in whole seconds (`2030-01-31T23:59:59Z`). Unset means never. The user's API tokens stop working with it.",
-                ),
-                Attribute::optional_computed("groups", Type::Set(Box::new(Type::String)))
-                    .description(
-                        "The groups the user belongs to (they must exist; membership is managed here, `pve_group.members` only reports it). The set replaces the user's membership: an empty set `[]` removes the user from every group. Unset leaves membership alone and reports it.",
-                    )
-                    .use_state_for_unknown(),
-                Attribute::optional("keys", Type::String)
-                    .description("Legacy Yubico/OATH two-factor keys (`[0-9a-zA-Z!=]`, up to 4096 characters). Prefer PVE's TFA settings for new setups.")
-                    .sensitive(),
-                Attribute::optional("password", Type::String)
-                    .description(
-                        "The password (8–64 characters) for realms that store passwords (`pve`, `pam`). Prefer `password_wo` (Terraform 1.11 or later), which keeps the password out of plan and state. \
-Sent on create; a later change is applied with `PUT /access/password`, which PVE accepts only from a ticket login (provider `username` + `password`), not an API token. \
-The password is never read back: Terraform keeps the configured value in state (it is sensitive, but protect your state), an out-of-band change is not detected, and unsetting it leaves the password as it is. After `terraform import` the next apply sets a configured password. Conflicts with `password_wo`.",
-                    )
-                    .sensitive(),
-                Attribute::optional("password_wo", Type::String)
-                    .description(
-                        "The password (8–64 characters), write-only: Terraform sends it to the provider but never stores it in the plan or the state (Terraform 1.11 or later; older clients get an error). \
-Sent when the user is created, and again whenever `password_wo_version` changes, so bump the version to apply a new password (a changed `password_wo` alone plans nothing, since Terraform keeps no copy to compare with). \
-Changes after create use `PUT /access/password`, which needs a ticket login (provider `username` + `password`). Conflicts with `password`; recommended over it.",
-                    )
-                    .sensitive()
-                    .write_only(),
-                Attribute::optional("password_wo_version", Type::Number)
-                    .description(
-                        "Any whole number; changing it sends `password_wo` to PVE again (in place). Only meaningful with `password_wo`. Null after `terraform import`, so setting it then sends the configured password once.",
-                    ),
-            ],
-            ..Block::default()
-        })
+        UserModel::schema()
     }
 
     fn identity_schema(&self) -> Option<IdentitySchema> {
-        Some(IdentitySchema {
-            version: 0,
-            attributes: vec![IdentityAttribute {
-                name: "user_id".into(),
-                ty: Type::String,
-                required_for_import: true,
-                optional_for_import: false,
-                description: "The user id, `NAME@REALM`.".into(),
-            }],
-        })
+        UserModel::identity_schema()
     }
 
     async fn validate(&self, config: &Value) -> Diagnostics {
@@ -117,7 +58,7 @@ Changes after create use `PUT /access/password`, which needs a ticket login (pro
         let id = user.clone();
         connection
             .create_or_adopt(
-                &Creation::new("user", user.as_str(), "pve_user", "user_id")
+                &Creation::new("user", user.as_str(), "pve_user", UserModel::USER_ID)
                     .explain_conflict(exists_in_other_casing),
                 |client| async move { client.users().create(&id, &request).await },
                 |client| {
@@ -128,7 +69,7 @@ Changes after create use `PUT /access/password`, which needs a ticket login (pro
             )
             .await?;
         // The user exists now: never fail from here on, or Terraform would forget it.
-        Ok(read_back(&connection, &user, &model).await.into_state())
+        Ok(read_back(&connection, &user, &model).await.to_state())
     }
 
     async fn read(&self, current: &ResourceState) -> Result<Option<ResourceState>, Diagnostics> {
@@ -140,7 +81,7 @@ Changes after create use `PUT /access/password`, which needs a ticket login (pro
             None => connection.client().users().get(&user).await,
         };
         match found {
-            Ok(found) => Ok(Some(UserModel::from_api(&found, &prior).into_state())),
+            Ok(found) => Ok(Some(UserModel::from_api(&found, &prior).to_state())),
             Err(error) if error.is_not_found() => Ok(None),
             Err(error) => Err(connection.diagnose(&format!("read user '{user}'"), &error)),
         }
@@ -177,7 +118,7 @@ Changes after create use `PUT /access/password`, which needs a ticket login (pro
             // password is sent again.
             Some(write_only_password(config)?.ok_or_else(|| {
                 Diagnostics::from(convert::invalid(
-                    "password_wo",
+                    UserModel::PASSWORD_WO,
                     "`password_wo_version` changed but `password_wo` is not set: set `password_wo` to the new password, or leave `password_wo_version` as it was.",
                 ))
             })?)
@@ -195,7 +136,7 @@ Changes after create use `PUT /access/password`, which needs a ticket login (pro
                 .await
                 .map_err(|error| password_diagnostic(&connection, &user, &error))?;
         }
-        Ok(read_back(&connection, &user, &after).await.into_state())
+        Ok(read_back(&connection, &user, &after).await.to_state())
     }
 
     async fn delete(&self, prior: &ResourceState) -> Result<(), Diagnostics> {
@@ -223,7 +164,7 @@ Changes after create use `PUT /access/password`, which needs a ticket login (pro
             Err(error) => return Err(connection.diagnose(&format!("read user '{user}'"), &error)),
         };
         Ok(vec![
-            UserModel::from_api(&found, &UserModel::imported(&user)).into_state(),
+            UserModel::from_api(&found, &UserModel::imported(&user)).to_state(),
         ])
     }
 
@@ -238,23 +179,27 @@ Changes after create use `PUT /access/password`, which needs a ticket login (pro
 /// Checks what can be checked without PVE; unknown values are skipped.
 fn validate_config(config: &Value) -> Diagnostics {
     let mut diagnostics = Diagnostics::new();
-    check_known_string(config, "user_id", &mut diagnostics, |text| {
+    check_known_string(config, UserModel::USER_ID, &mut diagnostics, |text| {
         text.parse::<UserId>()
             .map(drop)
             .map_err(|error| format!("{error}. Use a value like `{USER_EXAMPLE}`."))
             .and_then(|()| convert::no_list_separator(text))
     });
-    if config.get("comment").as_str() == Some("") {
-        diagnostics.push(empty_means_unset("comment"));
+    if config.get(UserModel::COMMENT).as_str() == Some("") {
+        diagnostics.push(empty_means_unset(UserModel::COMMENT));
     }
-    check_known_string(config, "comment", &mut diagnostics, |text| {
+    check_known_string(config, UserModel::COMMENT, &mut diagnostics, |text| {
         if text.is_empty() {
             Ok(())
         } else {
             convert::user_cfg_comment(text).and_then(|()| max_length(2048)(text))
         }
     });
-    for (name, max) in [("email", 254), ("first_name", 1024), ("last_name", 1024)] {
+    for (name, max) in [
+        (UserModel::EMAIL, 254),
+        (UserModel::FIRST_NAME, 1024),
+        (UserModel::LAST_NAME, 1024),
+    ] {
         if config.get(name).as_str() == Some("") {
             diagnostics.push(empty_means_unset(name));
         }
@@ -266,7 +211,7 @@ fn validate_config(config: &Value) -> Diagnostics {
             }
         });
     }
-    check_known_string(config, "email", &mut diagnostics, |text| {
+    check_known_string(config, UserModel::EMAIL, &mut diagnostics, |text| {
         if text.is_empty() || is_email(text) {
             Ok(())
         } else {
@@ -274,7 +219,7 @@ fn validate_config(config: &Value) -> Diagnostics {
         }
     });
     if config
-        .get("expiration_date")
+        .get(UserModel::EXPIRATION_DATE)
         .as_str()
         .is_some_and(model::is_epoch)
     {
@@ -283,20 +228,25 @@ fn validate_config(config: &Value) -> Diagnostics {
                 "expiration_date at the Unix epoch means \"never\"",
                 "bpg/proxmox writes `1970-01-01T00:00:00Z` for \"never expires\"; PVE reads it the same way (0). It is accepted as unset; remove the attribute to silence this warning.",
             )
-            .at_attribute("expiration_date"),
+            .at_attribute(UserModel::EXPIRATION_DATE),
         );
     }
-    check_known_string(config, "expiration_date", &mut diagnostics, |text| {
-        if model::is_epoch(text) {
-            Ok(())
-        } else {
-            convert::rfc3339_to_epoch(text).map(drop)
-        }
-    });
-    if config.get("keys").as_str() == Some("") {
-        diagnostics.push(empty_means_unset("keys"));
+    check_known_string(
+        config,
+        UserModel::EXPIRATION_DATE,
+        &mut diagnostics,
+        |text| {
+            if model::is_epoch(text) {
+                Ok(())
+            } else {
+                convert::rfc3339_to_epoch(text).map(drop)
+            }
+        },
+    );
+    if config.get(UserModel::KEYS).as_str() == Some("") {
+        diagnostics.push(empty_means_unset(UserModel::KEYS));
     }
-    check_known_string(config, "keys", &mut diagnostics, |text| {
+    check_known_string(config, UserModel::KEYS, &mut diagnostics, |text| {
         if text.is_empty() {
             Ok(())
         } else if text.len() > 4096
@@ -311,27 +261,29 @@ fn validate_config(config: &Value) -> Diagnostics {
     });
     // Password diagnostics name the attribute but carry no attribute path:
     // with one, Terraform prints the configuration line, password included.
-    for name in ["password", "password_wo"] {
+    for name in [UserModel::PASSWORD, UserModel::PASSWORD_WO] {
         if let Some(Err(detail)) = config.get(name).as_str().map(password_length) {
             diagnostics.push(Diagnostic::error(format!("Invalid {name}"), detail));
         }
     }
     // Unknown counts as set: the two would both reach PVE.
-    if !config.get("password").is_null() && !config.get("password_wo").is_null() {
+    if !config.get(UserModel::PASSWORD).is_null() && !config.get(UserModel::PASSWORD_WO).is_null() {
         diagnostics.push(Diagnostic::error(
             "Conflicting attributes: password and password_wo",
             "`password` and `password_wo` both set the user's password: keep only one. Prefer `password_wo` (with `password_wo_version`), which never stores the password in plan or state.",
         ));
     }
-    if !config.get("password_wo_version").is_null() && config.get("password_wo").is_null() {
+    if !config.get(UserModel::PASSWORD_WO_VERSION).is_null()
+        && config.get(UserModel::PASSWORD_WO).is_null()
+    {
         diagnostics.push(convert::invalid(
-            "password_wo_version",
+            UserModel::PASSWORD_WO_VERSION,
             "`password_wo_version` only says when to send `password_wo` again, and `password_wo` is not set: set `password_wo`, or remove `password_wo_version`.",
         ));
     }
-    if let Some(groups) = config.get("groups").elements() {
+    if let Some(groups) = config.get(UserModel::GROUPS).elements() {
         for group in groups.iter().filter_map(Value::as_str) {
-            if let Err(error) = convert::parse_id::<GroupId>(group, "groups", "ops") {
+            if let Err(error) = convert::parse_id::<GroupId>(group, UserModel::GROUPS, "ops") {
                 diagnostics.push(error);
             }
         }
@@ -361,7 +313,7 @@ fn password_length(text: &str) -> Result<(), String> {
 
 /// `password_wo` from the configuration (the plan and state never hold it).
 fn write_only_password(config: &Value) -> Result<Option<Secret>, Diagnostics> {
-    Ok(convert::string(config, "password_wo")?.map(Secret::new))
+    Ok(convert::string(config, UserModel::PASSWORD_WO)?.map(Secret::new))
 }
 
 /// PVE's `email-opt` rule (reference §3): `local@domain`, dot-separated non-empty parts.
@@ -382,7 +334,7 @@ fn is_email(text: &str) -> bool {
 }
 
 fn parse_import_id(request: &ImportRequest) -> Result<UserId, Diagnostics> {
-    let text = convert::import_key(request, "user_id");
+    let text = convert::import_key(request, UserModel::USER_ID);
     text.parse().map_err(|error| {
         Diagnostics::error(
             "Invalid import id",
@@ -398,7 +350,7 @@ async fn read_back(connection: &Connection, user: &UserId, planned: &UserModel) 
     match connection.client().users().get(user).await {
         Ok(found) => UserModel::from_api(&found, planned),
         Err(_) => UserModel {
-            groups: Some(planned.groups.clone().unwrap_or_default()),
+            groups: Unknowable::Known(planned.groups.clone().into_known().unwrap_or_default()),
             ..planned.clone()
         },
     }

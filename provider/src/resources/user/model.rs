@@ -5,29 +5,93 @@ use std::collections::BTreeSet;
 use std::fmt;
 
 use proxmox_client::{CreateUser, GroupId, Secret, UpdateUser, User, UserId};
+use tfplugin::Model;
 use tfplugin::diag::Diagnostics;
-use tfplugin::provider::ResourceState;
-use tfplugin::value::Value;
+use tfplugin::model::Unknowable;
 
 use super::USER_EXAMPLE;
 use crate::convert;
 
-/// The state of one `pve_user`.
-#[derive(Clone, PartialEq, Eq)]
+/// What the text attributes say: the what, the PVE limit, and unset-is-none.
+fn text(what: &str, max: usize) -> String {
+    format!(
+        "{what} At most {max} characters; leave it unset (not `\"\"`) for none. A value set outside Terraform is removed when this is unset."
+    )
+}
+
+/// The state of one `pve_user`: its fields are the resource's attributes.
+#[derive(Clone, PartialEq, Eq, Model)]
+#[tf(
+    description = "A Proxmox VE user (`/access/users`). The user's API tokens are `pve_user_token` resources, its privileges come from `pve_acl`. \
+Import with the user id: `terraform import pve_user.NAME ci@pve`."
+)]
 pub(super) struct UserModel {
+    #[tf(
+        required,
+        requires_replace,
+        identity = "The user id, `NAME@REALM`.",
+        description = "The user id, `NAME@REALM` (e.g. `ci@pve`), 3–64 characters. Changing it replaces the user."
+    )]
     pub(super) user_id: String,
+    #[tf(optional, description = text("A free-text comment.", 2048))]
     pub(super) comment: Option<String>,
+    #[tf(optional, description = text("The e-mail address.", 254))]
     pub(super) email: Option<String>,
+    #[tf(optional, description = text("The first name.", 1024))]
     pub(super) first_name: Option<String>,
+    #[tf(optional, description = text("The last name.", 1024))]
     pub(super) last_name: Option<String>,
+    #[tf(
+        optional,
+        default = true,
+        description = "Whether the user (and so its API tokens) may log in. Default `true`."
+    )]
     pub(super) enabled: bool,
+    #[tf(
+        optional,
+        description = "When the account expires, as an RFC 3339 timestamp in whole seconds (`2030-01-31T23:59:59Z`). Unset means never. The user's API tokens stop working with it."
+    )]
     pub(super) expiration_date: Option<String>,
-    /// `None` while unknown (planned from an unset attribute).
-    pub(super) groups: Option<BTreeSet<String>>,
+    /// Unknown while planned from an unset attribute (membership left
+    /// alone); written back as unknown until apply reads it.
+    #[tf(
+        optional,
+        computed,
+        use_state_for_unknown,
+        description = "The groups the user belongs to (they must exist; membership is managed here, `pve_group.members` only reports it). The set replaces the user's membership: an empty set `[]` removes the user from every group. Unset leaves membership alone and reports it."
+    )]
+    pub(super) groups: Unknowable<BTreeSet<String>>,
+    #[tf(
+        optional,
+        sensitive,
+        description = "Legacy Yubico/OATH two-factor keys (`[0-9a-zA-Z!=]`, up to 4096 characters). Prefer PVE's TFA settings for new setups."
+    )]
     pub(super) keys: Option<String>,
+    #[tf(
+        optional,
+        sensitive,
+        description = "The password (8–64 characters) for realms that store passwords (`pve`, `pam`). Prefer `password_wo` (Terraform 1.11 or later), which keeps the password out of plan and state. \
+Sent on create; a later change is applied with `PUT /access/password`, which PVE accepts only from a ticket login (provider `username` + `password`), not an API token. \
+The password is never read back: Terraform keeps the configured value in state (it is sensitive, but protect your state), an out-of-band change is not detected, and unsetting it leaves the password as it is. After `terraform import` the next apply sets a configured password. Conflicts with `password_wo`."
+    )]
     pub(super) password: Option<String>,
-    /// Bumped by the user to have `password_wo` sent again; the password
-    /// itself is write-only and never part of the model.
+    /// Write-only: null in every plan and state (Terraform never stores
+    /// it), so this is `None` except in a decoded configuration; create and
+    /// update read it from the configuration ([`super::write_only_password`]).
+    #[tf(
+        optional,
+        sensitive,
+        write_only,
+        description = "The password (8–64 characters), write-only: Terraform sends it to the provider but never stores it in the plan or the state (Terraform 1.11 or later; older clients get an error). \
+Sent when the user is created, and again whenever `password_wo_version` changes, so bump the version to apply a new password (a changed `password_wo` alone plans nothing, since Terraform keeps no copy to compare with). \
+Changes after create use `PUT /access/password`, which needs a ticket login (provider `username` + `password`). Conflicts with `password`; recommended over it."
+    )]
+    pub(super) password_wo: Option<String>,
+    /// Bumped by the user to have `password_wo` sent again.
+    #[tf(
+        optional,
+        description = "Any whole number; changing it sends `password_wo` to PVE again (in place). Only meaningful with `password_wo`. Null after `terraform import`, so setting it then sends the configured password once."
+    )]
     pub(super) password_wo_version: Option<i64>,
 }
 
@@ -41,6 +105,10 @@ impl fmt::Debug for UserModel {
             .field("groups", &self.groups)
             .field("keys", &self.keys.as_ref().map(|_| "<redacted>"))
             .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field(
+                "password_wo",
+                &self.password_wo.as_ref().map(|_| "<redacted>"),
+            )
             .field("password_wo_version", &self.password_wo_version)
             .finish_non_exhaustive()
     }
@@ -67,32 +135,6 @@ fn kept(found: &Option<String>, prior: &Option<String>) -> Option<String> {
 }
 
 impl UserModel {
-    pub(super) fn from_value(value: &Value) -> Result<Self, Diagnostics> {
-        let groups = if value.get("groups").is_unknown() {
-            None
-        } else {
-            Some(
-                convert::strings(value, "groups")?
-                    .unwrap_or_default()
-                    .into_iter()
-                    .collect(),
-            )
-        };
-        Ok(UserModel {
-            user_id: convert::required_string(value, "user_id")?,
-            comment: convert::string(value, "comment")?,
-            email: convert::string(value, "email")?,
-            first_name: convert::string(value, "first_name")?,
-            last_name: convert::string(value, "last_name")?,
-            enabled: convert::bool(value, "enabled")?.unwrap_or(true),
-            expiration_date: convert::string(value, "expiration_date")?,
-            groups,
-            keys: convert::string(value, "keys")?,
-            password: convert::string(value, "password")?,
-            password_wo_version: convert::i64(value, "password_wo_version")?,
-        })
-    }
-
     /// What an import starts from: only the id is known.
     pub(super) fn imported(user: &UserId) -> Self {
         UserModel {
@@ -103,9 +145,10 @@ impl UserModel {
             last_name: None,
             enabled: true,
             expiration_date: None,
-            groups: None,
+            groups: Unknowable::Unknown,
             keys: None,
             password: None,
+            password_wo: None,
             password_wo_version: None,
         }
     }
@@ -133,33 +176,36 @@ impl UserModel {
             last_name: kept(&found.lastname, &prior.last_name),
             enabled: found.enable,
             expiration_date,
-            groups: Some(found.groups.iter().map(ToString::to_string).collect()),
+            groups: Unknowable::Known(found.groups.iter().map(ToString::to_string).collect()),
             keys,
             password: prior.password.clone(),
+            // Write-only: never read back, never stored.
+            password_wo: None,
             password_wo_version: prior.password_wo_version,
         }
     }
 
     pub(super) fn user(&self) -> Result<UserId, Diagnostics> {
-        convert::parse_id(&self.user_id, "user_id", USER_EXAMPLE).map_err(Diagnostics::from)
+        convert::parse_id(&self.user_id, Self::USER_ID, USER_EXAMPLE).map_err(Diagnostics::from)
     }
 
     fn expire(&self) -> Result<i64, Diagnostics> {
         match &self.expiration_date {
             None => Ok(0),
             Some(text) if is_epoch(text) => Ok(0),
-            Some(text) => convert::rfc3339_to_epoch(text)
-                .map_err(|detail| Diagnostics::from(convert::invalid("expiration_date", detail))),
+            Some(text) => convert::rfc3339_to_epoch(text).map_err(|detail| {
+                Diagnostics::from(convert::invalid(Self::EXPIRATION_DATE, detail))
+            }),
         }
     }
 
     fn group_ids(&self) -> Result<Option<Vec<GroupId>>, Diagnostics> {
-        let Some(groups) = &self.groups else {
+        let Some(groups) = self.groups.known() else {
             return Ok(None);
         };
         groups
             .iter()
-            .map(|group| convert::parse_id(group, "groups", "ops").map_err(Diagnostics::from))
+            .map(|group| convert::parse_id(group, Self::GROUPS, "ops").map_err(Diagnostics::from))
             .collect::<Result<Vec<_>, _>>()
             .map(Some)
     }
@@ -194,7 +240,7 @@ impl UserModel {
             (sent(after) != sent(before)).then(|| after.clone().unwrap_or_default())
         }
         let expire = self.expire()?;
-        let groups = match (&self.groups, &before.groups) {
+        let groups = match (self.groups.known(), before.groups.known()) {
             (Some(after), Some(prior)) if after == prior => None,
             (Some(_), _) => self.group_ids()?,
             (None, _) => None,
@@ -223,51 +269,15 @@ impl UserModel {
             && read.expiration_date == self.expiration_date
             && self
                 .groups
-                .as_ref()
-                .is_none_or(|groups| read.groups.as_ref() == Some(groups))
-    }
-
-    pub(super) fn to_value(&self) -> Value {
-        Value::object([
-            ("user_id", Value::string(&self.user_id)),
-            ("comment", convert::opt_string(self.comment.clone())),
-            ("email", convert::opt_string(self.email.clone())),
-            ("first_name", convert::opt_string(self.first_name.clone())),
-            ("last_name", convert::opt_string(self.last_name.clone())),
-            ("enabled", Value::Bool(self.enabled)),
-            (
-                "expiration_date",
-                convert::opt_string(self.expiration_date.clone()),
-            ),
-            (
-                "groups",
-                self.groups.as_ref().map_or(Value::Unknown, |groups| {
-                    Value::set_of_strings(groups.iter().cloned())
-                }),
-            ),
-            ("keys", convert::opt_string(self.keys.clone())),
-            ("password", convert::opt_string(self.password.clone())),
-            (
-                "password_wo_version",
-                self.password_wo_version.map_or(Value::Null, Value::number),
-            ),
-            // Write-only: never stored (the framework nulls it again anyway).
-            ("password_wo", Value::Null),
-        ])
-    }
-
-    pub(super) fn into_state(self) -> ResourceState {
-        ResourceState {
-            state: self.to_value(),
-            identity: Some(Value::object([("user_id", Value::string(&self.user_id))])),
-            private: Vec::new(),
-        }
+                .known()
+                .is_none_or(|groups| read.groups.known() == Some(groups))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tfplugin::value::Value;
 
     fn api_user(json: serde_json::Value) -> User {
         serde_json::from_value(json).unwrap()
@@ -278,7 +288,7 @@ mod tests {
             comment: Some("CI".into()),
             enabled: true,
             expiration_date: Some("2030-01-01T01:00:00+01:00".into()),
-            groups: Some(BTreeSet::from(["ops".to_string()])),
+            groups: Unknowable::Known(BTreeSet::from(["ops".to_string()])),
             password: Some("correct horse".into()),
             ..UserModel::imported(&"ci@pve".parse().unwrap())
         }
@@ -288,17 +298,23 @@ mod tests {
     fn state_round_trips_through_value() {
         let model = planned();
         assert_eq!(UserModel::from_value(&model.to_value()).unwrap(), model);
-        let identity = model.clone().into_state().identity.unwrap();
+        let identity = model.to_state().identity.unwrap();
         assert_eq!(identity.get("user_id").as_str(), Some("ci@pve"));
     }
 
     #[test]
     fn unknown_groups_are_not_sent_on_create() {
         let mut value = planned().to_value();
-        value.set_attr("groups", Value::Unknown);
+        value.set_attr(UserModel::GROUPS, Value::Unknown);
         let model = UserModel::from_value(&value).unwrap();
-        assert_eq!(model.groups, None);
+        assert_eq!(model.groups, Unknowable::Unknown);
         assert!(model.create_request(None).unwrap().groups.is_empty());
+        // Still unknown in the state written for it (until apply reads it).
+        assert!(model.to_value().get(UserModel::GROUPS).is_unknown());
+        // Null (no `groups` in a prior state) is a known, empty membership.
+        value.set_attr(UserModel::GROUPS, Value::Null);
+        let model = UserModel::from_value(&value).unwrap();
+        assert_eq!(model.groups, Unknowable::Known(BTreeSet::new()));
     }
 
     #[test]
@@ -319,7 +335,7 @@ mod tests {
         let never = api_user(serde_json::json!({"userid": "ci@pve", "expire": 0}));
         let read = UserModel::from_api(&never, &planned());
         assert_eq!(read.expiration_date, None);
-        assert_eq!(read.groups, Some(BTreeSet::new()));
+        assert_eq!(read.groups, Unknowable::Known(BTreeSet::new()));
         assert!(!planned().matches(&never));
     }
 
@@ -329,7 +345,7 @@ mod tests {
         let mut after = planned();
         after.comment = None;
         after.email = Some("ci@example.com".into());
-        after.groups = Some(BTreeSet::new());
+        after.groups = Unknowable::Known(BTreeSet::new());
         let request = after.update_request(&before).unwrap();
         assert_eq!(request.comment.as_deref(), Some(""));
         assert_eq!(request.email.as_deref(), Some("ci@example.com"));
@@ -353,8 +369,11 @@ mod tests {
 
     #[test]
     fn debug_hides_secrets() {
-        let text = format!("{:?}", planned());
+        let mut model = planned();
+        model.password_wo = Some("write only secret".into());
+        let text = format!("{model:?}");
         assert!(!text.contains("correct horse"));
+        assert!(!text.contains("write only secret"));
     }
 
     #[test]

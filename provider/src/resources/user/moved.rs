@@ -1,11 +1,11 @@
 //! `moved` from bpg's `proxmox_virtual_environment_user` (see `resources::moved`).
 
+use tfplugin::Model;
 use tfplugin::diag::Diagnostics;
+use tfplugin::model::Unknowable;
 use tfplugin::provider::ResourceState;
-use tfplugin::value::Value;
 
 use super::model::UserModel;
-use crate::convert::opt_string;
 use crate::resources::moved::{BpgState, warn_inline_acl};
 
 /// bpg's user type (SDKv2, schema version 0; bpg has no short name for it).
@@ -18,26 +18,24 @@ pub(super) fn from_bpg(bpg: &mut BpgState<'_>) -> Result<ResourceState, Diagnost
     let user_id = bpg.required("user_id");
     warn_inline_acl(bpg, "user", &user_id);
     let groups = bpg.strings("groups").unwrap_or_default();
-    let value = Value::object([
-        ("comment", opt_string(bpg.text("comment"))),
-        ("email", opt_string(bpg.text("email"))),
-        ("first_name", opt_string(bpg.text("first_name"))),
-        ("last_name", opt_string(bpg.text("last_name"))),
-        ("enabled", Value::Bool(bpg.bool("enabled").unwrap_or(true))),
-        (
-            "expiration_date",
-            opt_string(bpg.expiration("expiration_date")),
-        ),
-        ("groups", Value::set_of_strings(groups)),
-        ("keys", opt_string(bpg.text("keys"))),
+    // The literals below are bpg's attribute names.
+    let model = UserModel {
+        user_id,
+        comment: bpg.text("comment"),
+        email: bpg.text("email"),
+        first_name: bpg.text("first_name"),
+        last_name: bpg.text("last_name"),
+        enabled: bpg.bool("enabled").unwrap_or(true),
+        expiration_date: bpg.expiration("expiration_date"),
+        groups: Unknowable::Known(groups.into_iter().collect()),
+        keys: bpg.text("keys"),
         // bpg kept the password in state; so does `password` (the value in
         // PVE is unchanged, and a configured `password` plans no change).
-        ("password", opt_string(bpg.text("password"))),
-        ("password_wo_version", Value::Null),
-        ("password_wo", Value::Null),
-        ("user_id", Value::string(&user_id)),
-    ]);
-    Ok(UserModel::from_value(&value)?.into_state())
+        password: bpg.text("password"),
+        password_wo: None,
+        password_wo_version: None,
+    };
+    Ok(model.to_state())
 }
 
 #[cfg(test)]

@@ -46,7 +46,8 @@
 //!
 //! Field types are those implementing [`Field`]: `String`, `bool`, `i64`,
 //! `Option<T>`, `BTreeSet<T>` (a set), `Vec<T>` (a list), `BTreeMap<String, T>`
-//! (a map).
+//! (a map), and [`Unknowable<T>`] for a computed attribute whose unknown value
+//! must survive decoding and be written back as unknown.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -300,6 +301,73 @@ impl<T: Field> Field for BTreeMap<String, T> {
                 .map(|(key, item)| (key.clone(), item.encode()))
                 .collect(),
         )
+    }
+}
+
+/// A value that may be unknown: for an `optional, computed` attribute whose
+/// plan leaves it unknown until apply, when the model must tell "unknown"
+/// from "null" (a plain `computed` field decodes unknown as its default).
+/// Unknown encodes as unknown; null decodes as `T`'s null (`Known(empty)` for
+/// a collection, `Known(None)` for an `Option`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Unknowable<T> {
+    /// Not known yet (planned, to be settled by apply).
+    Unknown,
+    /// Known (possibly null, if `T` has a null).
+    Known(T),
+}
+
+impl<T> Unknowable<T> {
+    /// The value, if known.
+    pub fn known(&self) -> Option<&T> {
+        match self {
+            Unknowable::Unknown => None,
+            Unknowable::Known(value) => Some(value),
+        }
+    }
+
+    /// The value, if known, by value.
+    pub fn into_known(self) -> Option<T> {
+        match self {
+            Unknowable::Unknown => None,
+            Unknowable::Known(value) => Some(value),
+        }
+    }
+
+    /// Whether the value is unknown.
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, Unknowable::Unknown)
+    }
+}
+
+/// Unknown: what a computed attribute is until apply.
+impl<T> Default for Unknowable<T> {
+    fn default() -> Self {
+        Unknowable::Unknown
+    }
+}
+
+impl<T> From<Option<T>> for Unknowable<T> {
+    /// `None` is unknown.
+    fn from(value: Option<T>) -> Self {
+        value.map_or(Unknowable::Unknown, Unknowable::Known)
+    }
+}
+
+impl<T: Field> Field for Unknowable<T> {
+    fn ty() -> Type {
+        T::ty()
+    }
+    fn from_null() -> Option<Self> {
+        T::from_null().map(Unknowable::Known)
+    }
+    fn decode(value: &Value) -> Result<Self, CodecError> {
+        // Only reached for known, non-null values; `decode_computed` maps an
+        // unknown attribute to `Default`, i.e. `Unknown`.
+        T::decode(value).map(Unknowable::Known)
+    }
+    fn encode(&self) -> Value {
+        self.known().map_or(Value::Unknown, Field::encode)
     }
 }
 

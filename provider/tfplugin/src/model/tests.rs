@@ -250,3 +250,61 @@ fn every_error_names_its_attribute_and_element() {
         "labels[\"k\"]: a string is required, found a number"
     );
 }
+
+/// An `optional, computed` attribute that keeps "unknown" apart from "null".
+#[derive(Debug, Clone, PartialEq, crate::Model)]
+struct Membership {
+    #[tf(required)]
+    name: String,
+    #[tf(optional, computed, use_state_for_unknown)]
+    groups: super::Unknowable<BTreeSet<String>>,
+    #[tf(optional, computed)]
+    owner: super::Unknowable<Option<String>>,
+}
+
+#[test]
+fn unknowable_keeps_unknown_apart_from_null_and_known() {
+    use super::Unknowable;
+
+    let attributes = Membership::attributes();
+    assert_eq!(attributes[1].ty, Type::Set(Box::new(Type::String)));
+    assert!(attributes[1].optional && attributes[1].computed);
+    assert_eq!(attributes[2].ty, Type::String);
+
+    // Unknown decodes as Unknown and is written back as unknown.
+    let planned = Value::object([
+        ("name", Value::from("ci")),
+        ("groups", Value::Unknown),
+        ("owner", Value::Unknown),
+    ]);
+    let decoded = Membership::from_value(&planned).unwrap();
+    assert!(decoded.groups.is_unknown());
+    assert_eq!(decoded.owner, Unknowable::Unknown);
+    assert_eq!(decoded.to_value(), planned);
+
+    // Null is T's null: an empty set, `None`; both known.
+    let null = planned
+        .clone()
+        .with_attr("groups", Value::Null)
+        .with_attr("owner", Value::Null);
+    let decoded = Membership::from_value(&null).unwrap();
+    assert_eq!(decoded.groups, Unknowable::Known(BTreeSet::new()));
+    assert_eq!(decoded.owner, Unknowable::Known(None));
+    assert_eq!(decoded.groups.known(), Some(&BTreeSet::new()));
+
+    // Known values round-trip; element errors still name the attribute.
+    let known = Membership {
+        name: "ci".into(),
+        groups: Unknowable::Known(BTreeSet::from(["ops".to_string()])),
+        owner: Some(Some("root".to_string())).into(),
+    };
+    assert_eq!(Membership::from_value(&known.to_value()).unwrap(), known);
+    assert_eq!(
+        known.clone().groups.into_known(),
+        Some(BTreeSet::from(["ops".to_string()]))
+    );
+    assert_eq!(Unknowable::<i64>::from(None), Unknowable::Unknown);
+    let bad = planned.with_attr("groups", Value::Set(vec![Value::from(true)]));
+    let errors = Membership::from_value(&bad).unwrap_err();
+    assert_eq!(errors.0[0].summary, "Invalid groups");
+}
