@@ -240,3 +240,46 @@ fn every_error_names_its_attribute_and_element() {
         "labels[\"k\"]: a string is required, found a number"
     );
 }
+
+#[derive(Debug, Clone, PartialEq, crate::Model)]
+#[tf(description = "Every group.")]
+struct GroupsModel {
+    #[tf(computed, description = "The groups.")]
+    groups: Vec<GroupModel>,
+}
+
+#[test]
+fn a_model_is_an_object_field() {
+    let group = GroupModel {
+        group_id: "ops".into(),
+        comment: None,
+        members: BTreeSet::from(["a@pve".to_string()]),
+    };
+    let groups = GroupsModel {
+        groups: vec![group.clone()],
+    };
+    let value = groups.to_value();
+    assert_eq!(value.get("groups"), &Value::list([group.to_value()]));
+    assert_eq!(GroupsModel::from_value(&value).unwrap(), groups);
+    assert_eq!(
+        GroupsModel::attributes()[0].ty,
+        Type::List(Box::new(Type::Object {
+            attributes: BTreeMap::from([
+                ("group_id".to_string(), Type::String),
+                ("comment".to_string(), Type::String),
+                ("members".to_string(), Type::Set(Box::new(Type::String))),
+            ]),
+            optional: BTreeSet::new(),
+        }))
+    );
+
+    let bad = Value::object([(
+        "groups",
+        Value::list([group.to_value().with_attr("members", Value::from(1))]),
+    )]);
+    let errors = GroupsModel::from_value(&bad).unwrap_err();
+    assert_eq!(
+        errors.0[0].detail,
+        "groups[0].members: a list or set is required, found a number"
+    );
+}
