@@ -131,13 +131,15 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
             }
         });
 
+        // The input is `tf_model_input`, not `value`: each decoded field is
+        // bound to its own name, which may well be `value`.
         // Computed attributes are unknown in a plan until apply: they decode
         // to their type's default (an empty string or set, `None`) instead of
         // failing. Every other attribute must be known.
         let decode = if spec.computed {
-            quote!(::tfplugin::model::decode_computed::<#ty>(value, #name))
+            quote!(::tfplugin::model::decode_computed::<#ty>(tf_model_input, #name))
         } else {
-            quote!(::tfplugin::model::decode::<#ty>(value, #name))
+            quote!(::tfplugin::model::decode::<#ty>(tf_model_input, #name))
         };
         decoders.push(quote! {
             let #ident = match #decode {
@@ -153,7 +155,7 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
             (::std::string::String::from(#name), <#ty as ::tfplugin::model::Field>::ty())
         });
         nested_decoders.push(quote! {
-            #ident: ::tfplugin::model::decode_nested::<#ty>(value, #name)?
+            #ident: ::tfplugin::model::decode_nested::<#ty>(tf_model_input, #name)?
         });
         encoders.push(quote! {
             (#name, ::tfplugin::model::Field::encode(&self.#ident))
@@ -225,7 +227,7 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
             }
 
             fn from_value(
-                value: &::tfplugin::value::Value,
+                tf_model_input: &::tfplugin::value::Value,
             ) -> ::std::result::Result<Self, ::tfplugin::diag::Diagnostics> {
                 let mut diagnostics = ::tfplugin::diag::Diagnostics::new();
                 #(#decoders)*
@@ -255,7 +257,7 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
             }
 
             fn decode(
-                value: &::tfplugin::value::Value,
+                tf_model_input: &::tfplugin::value::Value,
             ) -> ::std::result::Result<Self, ::tfplugin::codec::CodecError> {
                 ::std::result::Result::Ok(Self { #(#nested_decoders),* })
             }

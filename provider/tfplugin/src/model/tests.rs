@@ -283,3 +283,22 @@ fn a_model_is_an_object_field() {
         "groups[0].members: a list or set is required, found a number"
     );
 }
+
+/// A field may be called `value` (the derive's own input has another name).
+#[derive(Debug, Clone, PartialEq, crate::Model)]
+struct Secretish {
+    #[tf(computed, sensitive)]
+    value: String,
+    #[tf(computed)]
+    expiration_date: Option<String>,
+}
+
+#[test]
+fn a_field_named_value_decodes() {
+    let model = Secretish {
+        value: "v".into(),
+        expiration_date: Some("e".into()),
+    };
+    assert_eq!(Secretish::from_value(&model.to_value()).unwrap(), model);
+    assert!(Secretish::attributes()[0].sensitive);
+}
