@@ -110,3 +110,32 @@ struct PoolMember {
     #[tf(computed)]
     name: Option<String>,
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use tfplugin::model::Field;
+    use tfplugin::value::Type;
+
+    #[test]
+    fn members_are_objects_with_a_type_attribute() {
+        let Type::Object { attributes, .. } = PoolMember::ty() else {
+            panic!("object type")
+        };
+        let names: Vec<&str> = attributes.keys().map(String::as_str).collect();
+        assert_eq!(names, ["id", "name", "node", "storage_id", "type", "vm_id"]);
+        let member = PoolMember {
+            id: "qemu/100".into(),
+            r#type: "qemu".into(),
+            vm_id: Some(100),
+            storage_id: None,
+            node: Some("pve1".into()),
+            name: None,
+        };
+        let value = member.encode();
+        assert_eq!(value.get(PoolMember::TYPE).as_str(), Some("qemu"));
+        assert!(value.get(PoolMember::STORAGE_ID).is_null());
+        assert_eq!(PoolMember::decode(&value).unwrap(), member);
+    }
+}
