@@ -21,9 +21,41 @@ pub struct Creation<'a> {
     pub attribute: &'a str,
     /// Advice of this type added to "already exists", or "".
     pub conflict_hint: &'a str,
+    /// A type's own reading of a conflict (e.g. the same user under another
+    /// spelling); `None` from it falls back to [`Creation::already_exists`].
+    pub explain_conflict: Option<fn(&Creation<'_>, &Error) -> Option<Diagnostics>>,
 }
 
-impl Creation<'_> {
+impl<'a> Creation<'a> {
+    /// A creation with no hint and no conflict reading of its own.
+    pub fn new(kind: &'a str, id: &'a str, type_name: &'a str, attribute: &'a str) -> Self {
+        Creation {
+            kind,
+            id,
+            type_name,
+            attribute,
+            conflict_hint: "",
+            explain_conflict: None,
+        }
+    }
+
+    /// Adds `hint` to the "already exists" error.
+    #[must_use]
+    pub fn conflict_hint(mut self, hint: &'a str) -> Self {
+        self.conflict_hint = hint;
+        self
+    }
+
+    /// Lets `explain` word a conflict first.
+    #[must_use]
+    pub fn explain_conflict(
+        mut self,
+        explain: fn(&Creation<'_>, &Error) -> Option<Diagnostics>,
+    ) -> Self {
+        self.explain_conflict = Some(explain);
+        self
+    }
+
     fn kind_title(&self) -> String {
         let mut chars = self.kind.chars();
         chars.next().map_or_else(String::new, |first| {
@@ -31,14 +63,28 @@ impl Creation<'_> {
         })
     }
 
+    /// "a group", "a user", "an API token", "an ACL entry" (a lower-case `u`
+    /// sounds like "you"; an upper-case vowel starts an acronym).
+    fn a_kind(&self) -> String {
+        let article = if self
+            .kind
+            .starts_with(['a', 'e', 'i', 'o', 'A', 'E', 'I', 'O', 'U'])
+        {
+            "an"
+        } else {
+            "a"
+        };
+        format!("{article} {}", self.kind)
+    }
+
     /// "Group 'ops' already exists": PVE refused the create.
     pub fn already_exists(&self, error: &Error) -> Diagnostics {
         let Creation {
-            kind,
             id,
             type_name,
             attribute,
             conflict_hint,
+            ..
         } = self;
         let hint = if conflict_hint.is_empty() {
             String::new()
@@ -49,7 +95,8 @@ impl Creation<'_> {
             Diagnostic::error(
                 format!("{} '{id}' already exists", self.kind_title()),
                 format!(
-                    "PVE already has a {kind} '{id}'. To manage it with Terraform, import it: `terraform import {type_name}.NAME {id}` (or an `import {{ to = {type_name}.NAME, id = \"{id}\" }}` block); or choose another {attribute}.{hint}\n\n{error}"
+                    "PVE already has {} '{id}'. To manage it with Terraform, import it: `terraform import {type_name}.NAME {id}` (or an `import {{ to = {type_name}.NAME, id = \"{id}\" }}` block); or choose another {attribute}.{hint}\n\n{error}",
+                    self.a_kind()
                 ),
             )
             .at_attribute(*attribute),
@@ -60,7 +107,6 @@ impl Creation<'_> {
     /// and the object read back is not the one planned.
     pub fn not_as_planned(&self, error: &Error) -> Diagnostics {
         let Creation {
-            kind,
             id,
             type_name,
             attribute,
@@ -70,7 +116,8 @@ impl Creation<'_> {
             Diagnostic::error(
                 format!("{} '{id}' exists with other settings", self.kind_title()),
                 format!(
-                    "The create request was interrupted and a {kind} '{id}' now exists, but not as planned; it may belong to someone else. Inspect it, then import it (`terraform import {type_name}.NAME {id}`) or delete it.\n\n{error}"
+                    "The create request was interrupted and {} '{id}' now exists, but not as planned; it may belong to someone else. Inspect it, then import it (`terraform import {type_name}.NAME {id}`) or delete it.\n\n{error}",
+                    self.a_kind()
                 ),
             )
             .at_attribute(*attribute),
@@ -100,7 +147,10 @@ impl Connection {
         let action = || format!("create {} '{}'", creation.kind, creation.id);
         match self.write(create).await {
             Ok(created) => Ok(Some(created)),
-            Err(error) if error.is_conflict() => Err(creation.already_exists(&error)),
+            Err(error) if already_exists(&error) => Err(creation
+                .explain_conflict
+                .and_then(|explain| explain(creation, &error))
+                .unwrap_or_else(|| creation.already_exists(&error))),
             Err(error) if error.is_outcome_unknown() => match self.read_back(read_back).await {
                 Ok(found) if as_planned(&found) => Ok(None),
                 Ok(_) => Err(creation.not_as_planned(&error)),
@@ -109,4 +159,11 @@ impl Connection {
             Err(error) => Err(self.diagnose(&action(), &error)),
         }
     }
+}
+
+/// Whether PVE refused the create because the object exists. Some creates
+/// (a realm's) report it from inside a config lock, which the client reads
+/// as a parameter error: PVE's text "already exists" says it either way.
+fn already_exists(error: &Error) -> bool {
+    error.is_conflict() || error.to_string().contains("already exists")
 }

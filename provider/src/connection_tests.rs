@@ -314,13 +314,7 @@ async fn create_group(
     adopt_if: &str,
 ) -> Result<Option<()>, tfplugin::diag::Diagnostics> {
     let group: GroupId = id.parse().unwrap();
-    let creation = super::Creation {
-        kind: "group",
-        id,
-        type_name: "pve_group",
-        attribute: "group_id",
-        conflict_hint: "",
-    };
+    let creation = super::Creation::new("group", id, "pve_group", "group_id");
     let request = CreateGroup {
         comment: Some(comment.to_string()),
     };

@@ -3,11 +3,12 @@
 
 use async_trait::async_trait;
 use proxmox_client::{AclEntry, AclPrincipal, AclUpdate, GroupId, RoleId, TokenId, UserId};
+use tfplugin::Model;
 use tfplugin::diag::{Diagnostic, Diagnostics};
 use tfplugin::provider::{
     ImportRequest, MoveStateRequest, MovedState, PlanContext, Resource, ResourceState,
 };
-use tfplugin::schema::{Attribute, Block, IdentityAttribute, IdentitySchema, Schema};
+use tfplugin::schema::{IdentityAttribute, IdentitySchema, Schema};
 use tfplugin::value::{Type, Value};
 
 use crate::acl_path;
@@ -16,7 +17,7 @@ use crate::convert;
 use crate::resources::moved::BpgState;
 
 /// The principal attributes, one of which must be set.
-const PRINCIPALS: [&str; 3] = ["user_id", "group_id", "token_id"];
+const PRINCIPALS: [&str; 3] = [AclState::USER_ID, AclState::GROUP_ID, AclState::TOKEN_ID];
 
 /// The `pve_acl` resource.
 #[derive(Debug)]
@@ -37,38 +38,7 @@ impl Resource for AclResource {
     }
 
     fn schema(&self) -> Schema {
-        let principal = |name: &str, text: &str| {
-            Attribute::optional(name, Type::String)
-                .description(format!("{text} Set exactly one of `user_id`, `group_id` and `token_id`. Changing it replaces the entry."))
-                .requires_replace()
-        };
-        Schema::new(Block {
-            description: "One Proxmox VE ACL entry: `role_id` granted to one user, group or API token on `path`. \
-A privilege-separated token holds only the privileges granted to both the token and its user, so grant both. \
-Import id: `<path>|<role_id>|<user|group|token>:<principal id>`, e.g. `terraform import pve_acl.NAME '/vms/100|PVEVMUser|token:ci@pve!deploy'` \
-(`|` and `:` cannot occur in a path, a role id or a principal type, so the id is unambiguous)."
-                .into(),
-            attributes: vec![
-                Attribute::computed("id", Type::String)
-                    .description("The import id, `<path>|<role_id>|<user|group|token>:<principal id>`."),
-                Attribute::required("path", Type::String)
-                    .description(format!(
-                        "The ACL path, in the normal form PVE stores (one leading `/`, no `//`, no trailing `/`), e.g. `/vms/100` or `/pool/production`. Checked at plan time against PVE 9.1's valid paths: {}. Changing it replaces the entry.",
-                        acl_path::VALID_FORMS
-                    ))
-                    .requires_replace(),
-                Attribute::required("role_id", Type::String)
-                    .description("The role to grant, built-in (e.g. `PVEVMUser`) or a `pve_role`. Changing it replaces the entry.")
-                    .requires_replace(),
-                principal("user_id", "The user to grant the role to, `name@realm`."),
-                principal("group_id", "The group to grant the role to."),
-                principal("token_id", "The API token to grant the role to, `name@realm!token`."),
-                Attribute::optional("propagate", Type::Bool)
-                    .description("Whether the grant also applies below `path`. Default true. Changed in place, in one request, without revoking the grant first.")
-                    .default_value(Value::Bool(true)),
-            ],
-            ..Block::default()
-        })
+        AclState::schema()
     }
 
     fn identity_schema(&self) -> Option<IdentitySchema> {
@@ -119,7 +89,7 @@ Import id: `<path>|<role_id>|<user|group|token>:<principal id>`, e.g. `terraform
                 None => diagnostic,
             });
         }
-        convert::check_known_string(config, "path", &mut diagnostics, acl_path::check);
+        convert::check_known_string(config, AclState::PATH, &mut diagnostics, acl_path::check);
         let id = |example: &'static str, parse: fn(&str) -> Result<(), proxmox_client::IdError>| {
             move |text: &str| {
                 parse(text).map_err(|error| format!("{error}. Use a value like `{example}`."))
@@ -127,25 +97,25 @@ Import id: `<path>|<role_id>|<user|group|token>:<principal id>`, e.g. `terraform
         };
         convert::check_known_string(
             config,
-            "role_id",
+            AclState::ROLE_ID,
             &mut diagnostics,
             id("PVEVMUser", |t| t.parse::<RoleId>().map(drop)),
         );
         convert::check_known_string(
             config,
-            "user_id",
+            AclState::USER_ID,
             &mut diagnostics,
             id("alice@pve", |t| t.parse::<UserId>().map(drop)),
         );
         convert::check_known_string(
             config,
-            "group_id",
+            AclState::GROUP_ID,
             &mut diagnostics,
             id("ops", |t| t.parse::<GroupId>().map(drop)),
         );
         convert::check_known_string(
             config,
-            "token_id",
+            AclState::TOKEN_ID,
             &mut diagnostics,
             id("ci@pve!deploy", |t| t.parse::<TokenId>().map(drop)),
         );
@@ -161,7 +131,7 @@ Import id: `<path>|<role_id>|<user|group|token>:<principal id>`, e.g. `terraform
             Ok(key) => Value::string(key.import_id()),
             Err(_) => Value::Unknown,
         };
-        plan.planned.set_attr("id", id);
+        plan.planned.set_attr(AclState::ID, id);
     }
 
     async fn create(&self, planned: &Value, _config: &Value) -> Result<ResourceState, Diagnostics> {
@@ -190,7 +160,7 @@ Import id: `<path>|<role_id>|<user|group|token>:<principal id>`, e.g. `terraform
             })
             .await;
         match granted {
-            Ok(Ok(true)) => Ok(model.into_state()),
+            Ok(Ok(true)) => Ok(model.to_state()),
             Ok(Err(error)) => Err(connection.diagnose("list ACL entries", &error)),
             Ok(Ok(false)) => Err(Diagnostics::from(
                 Diagnostic::error(
@@ -201,7 +171,7 @@ Import id: `<path>|<role_id>|<user|group|token>:<principal id>`, e.g. `terraform
                         model.key.import_id()
                     ),
                 )
-                .at_attribute("path"),
+                .at_attribute(AclState::PATH),
             )),
             // The grant is an idempotent PUT, so a broken connection is
             // retried and ends as a transport error rather than "outcome
@@ -212,7 +182,7 @@ Import id: `<path>|<role_id>|<user|group|token>:<principal id>`, e.g. `terraform
                     || (error.is_retryable() && !error.is_safe_to_retry_any_request()) =>
             {
                 match find(&connection, &model.key).await {
-                    Ok(Some(found)) if found.propagate == model.propagate => Ok(model.into_state()),
+                    Ok(Some(found)) if found.propagate == model.propagate => Ok(model.to_state()),
                     _ => Err(connection.diagnose(&action, &error)),
                 }
             }
@@ -229,7 +199,7 @@ Import id: `<path>|<role_id>|<user|group|token>:<principal id>`, e.g. `terraform
                     key,
                     propagate: entry.propagate,
                 }
-                .into_state(),
+                .to_state(),
             )),
             Ok(None) => Ok(None),
             Err(error) => Err(connection.diagnose("list ACL entries", &error)),
@@ -253,7 +223,7 @@ Import id: `<path>|<role_id>|<user|group|token>:<principal id>`, e.g. `terraform
             .write(|client| async move { client.acl().grant(&update).await })
             .await
             .map_err(|error| connection.diagnose(&action, &error))?;
-        Ok(model.into_state())
+        Ok(model.to_state())
     }
 
     async fn delete(&self, prior: &ResourceState) -> Result<(), Diagnostics> {
@@ -289,7 +259,7 @@ Import id: `<path>|<role_id>|<user|group|token>:<principal id>`, e.g. `terraform
                     key,
                     propagate: entry.propagate,
                 }
-                .into_state(),
+                .to_state(),
             ]),
             Ok(None) => Err(Diagnostics::error(
                 "ACL entry not found",
@@ -329,14 +299,18 @@ pub struct AclKey {
 
 impl AclKey {
     fn from_value(value: &Value) -> Result<Self, Diagnostics> {
-        let path = convert::required_string(value, "path")?;
-        let role = convert::id_attr::<RoleId>(value, "role_id", "PVEVMUser")?;
-        let principal = if let Some(user) = convert::string(value, "user_id")? {
-            AclPrincipal::User(convert::parse_id(&user, "user_id", "alice@pve")?)
-        } else if let Some(group) = convert::string(value, "group_id")? {
-            AclPrincipal::Group(convert::parse_id(&group, "group_id", "ops")?)
-        } else if let Some(token) = convert::string(value, "token_id")? {
-            AclPrincipal::Token(convert::parse_id(&token, "token_id", "ci@pve!deploy")?)
+        let path = convert::required_string(value, AclState::PATH)?;
+        let role = convert::id_attr::<RoleId>(value, AclState::ROLE_ID, "PVEVMUser")?;
+        let principal = if let Some(user) = convert::string(value, AclState::USER_ID)? {
+            AclPrincipal::User(convert::parse_id(&user, AclState::USER_ID, "alice@pve")?)
+        } else if let Some(group) = convert::string(value, AclState::GROUP_ID)? {
+            AclPrincipal::Group(convert::parse_id(&group, AclState::GROUP_ID, "ops")?)
+        } else if let Some(token) = convert::string(value, AclState::TOKEN_ID)? {
+            AclPrincipal::Token(convert::parse_id(
+                &token,
+                AclState::TOKEN_ID,
+                "ci@pve!deploy",
+            )?)
         } else {
             return Err(Diagnostics::error(
                 "Exactly one principal required",
@@ -439,7 +413,7 @@ impl AclModel {
     fn from_value(value: &Value) -> Result<Self, Diagnostics> {
         Ok(AclModel {
             key: AclKey::from_value(value)?,
-            propagate: convert::bool(value, "propagate")?.unwrap_or(true),
+            propagate: convert::bool(value, AclState::PROPAGATE)?.unwrap_or(true),
         })
     }
 
@@ -452,32 +426,82 @@ impl AclModel {
         }
     }
 
-    fn to_value(&self) -> Value {
+    fn to_state(&self) -> ResourceState {
         let principal = |kind: &str| {
-            if self.key.principal.kind() == kind {
-                Value::string(self.key.principal.ugid())
-            } else {
-                Value::Null
-            }
+            (self.key.principal.kind() == kind).then(|| self.key.principal.ugid().to_string())
         };
-        Value::object([
-            ("id", Value::string(self.key.import_id())),
-            ("path", Value::string(&self.key.path)),
-            ("role_id", Value::string(self.key.role.as_str())),
-            ("user_id", principal("user")),
-            ("group_id", principal("group")),
-            ("token_id", principal("token")),
-            ("propagate", Value::Bool(self.propagate)),
-        ])
-    }
-
-    fn into_state(self) -> ResourceState {
+        let state = AclState {
+            id: Some(self.key.import_id()),
+            path: self.key.path.clone(),
+            role_id: self.key.role.to_string(),
+            user_id: principal("user"),
+            group_id: principal("group"),
+            token_id: principal("token"),
+            propagate: self.propagate,
+        };
         ResourceState {
-            state: self.to_value(),
+            state: state.to_value(),
             identity: Some(self.key.identity()),
             private: Vec::new(),
         }
     }
+}
+
+/// The state of one `pve_acl` as Terraform sees it (its identity, which
+/// names the principal by type and id, is [`AclKey::identity`]); the checked
+/// form is [`AclModel`].
+#[derive(Debug, Clone, PartialEq, Eq, Model)]
+#[tf(
+    description = "One Proxmox VE ACL entry: `role_id` granted to one user, group or API token on `path`. \
+A privilege-separated token holds only the privileges granted to both the token and its user, so grant both. \
+Import id: `<path>|<role_id>|<user|group|token>:<principal id>`, e.g. `terraform import pve_acl.NAME '/vms/100|PVEVMUser|token:ci@pve!deploy'` \
+(`|` and `:` cannot occur in a path, a role id or a principal type, so the id is unambiguous)."
+)]
+struct AclState {
+    #[tf(
+        computed,
+        description = "The import id, `<path>|<role_id>|<user|group|token>:<principal id>`."
+    )]
+    id: Option<String>,
+    #[tf(
+        required,
+        requires_replace,
+        description = format!(
+            "The ACL path, in the normal form PVE stores (one leading `/`, no `//`, no trailing `/`), e.g. `/vms/100` or `/pool/production`. Checked at plan time against PVE 9.1's valid paths: {}. Changing it replaces the entry.",
+            acl_path::VALID_FORMS
+        )
+    )]
+    path: String,
+    #[tf(
+        required,
+        requires_replace,
+        description = "The role to grant, built-in (e.g. `PVEVMUser`) or a `pve_role`. Changing it replaces the entry."
+    )]
+    role_id: String,
+    #[tf(
+        optional,
+        requires_replace,
+        description = "The user to grant the role to, `name@realm`. Set exactly one of `user_id`, `group_id` and `token_id`. Changing it replaces the entry."
+    )]
+    user_id: Option<String>,
+    #[tf(
+        optional,
+        requires_replace,
+        description = "The group to grant the role to. Set exactly one of `user_id`, `group_id` and `token_id`. Changing it replaces the entry."
+    )]
+    group_id: Option<String>,
+    #[tf(
+        optional,
+        requires_replace,
+        description = "The API token to grant the role to, `name@realm!token`. Set exactly one of `user_id`, `group_id` and `token_id`. Changing it replaces the entry."
+    )]
+    token_id: Option<String>,
+    #[tf(
+        optional,
+        default = true,
+        description = "Whether the grant also applies below `path`. Default true. Changed in place, in one request, without revoking the grant first."
+    )]
+    propagate: bool,
 }
 
 /// bpg's ACL types (framework, schema version 0): the long name and the short one.
@@ -503,7 +527,7 @@ fn from_bpg(bpg: &mut BpgState<'_>) -> Result<ResourceState, Diagnostics> {
             format!("{detail}. Correct the path with bpg first, or import the entry instead."),
         );
     }
-    Ok(AclModel::from_value(&value)?.into_state())
+    Ok(AclModel::from_value(&value)?.to_state())
 }
 
 #[cfg(test)]
@@ -569,7 +593,7 @@ mod tests {
         let model = AclModel::from_value(&value).unwrap();
         assert_eq!(model.key.principal.kind(), "group");
         assert!(!model.propagate);
-        let state = model.to_value();
+        let state = model.to_state().state;
         assert_eq!(
             state.get("id").as_str(),
             Some("/pool/prod|VMOperator|group:automation")

@@ -57,7 +57,7 @@ impl Resource for GroupResource {
         let id = group.clone();
         connection
             .create_or_adopt(
-                &creation(&group),
+                &Creation::new("group", group.as_str(), "pve_group", GroupModel::GROUP_ID),
                 |client| async move { client.groups().create(&id, &request).await },
                 |client| {
                     let id = group.clone();
@@ -147,17 +147,6 @@ impl Resource for GroupResource {
         request: &MoveStateRequest,
     ) -> Result<Option<MovedState>, Diagnostics> {
         crate::resources::moved::from_bpg(request, "pve_group", &BPG_TYPES, from_bpg)
-    }
-}
-
-/// How create names a group in its diagnostics.
-fn creation(group: &GroupId) -> Creation<'_> {
-    Creation {
-        kind: "group",
-        id: group.as_str(),
-        type_name: "pve_group",
-        attribute: GroupModel::GROUP_ID,
-        conflict_hint: "",
     }
 }
 

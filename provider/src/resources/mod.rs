@@ -11,10 +11,7 @@ pub mod group;
 mod moved;
 pub mod pool;
 pub mod pool_membership;
-pub mod realm_ad;
-mod realm_common;
-pub mod realm_ldap;
-pub mod realm_openid;
+pub mod realm;
 pub mod realm_sync;
 pub mod role;
 pub mod user;
@@ -30,9 +27,9 @@ pub fn all(pve: &Pve) -> Vec<Arc<dyn Resource>> {
         Arc::new(acl::AclResource::new(pve)),
         Arc::new(pool::PoolResource::new(pve)),
         Arc::new(pool_membership::PoolMembershipResource::new(pve)),
-        Arc::new(realm_ldap::RealmLdapResource::new(pve)),
-        Arc::new(realm_ad::RealmAdResource::new(pve)),
-        Arc::new(realm_openid::RealmOpenidResource::new(pve)),
+        Arc::new(realm::RealmResource::ldap(pve)),
+        Arc::new(realm::RealmResource::ad(pve)),
+        Arc::new(realm::RealmResource::openid(pve)),
         Arc::new(realm_sync::RealmSyncResource::new(pve)),
     ]
 }

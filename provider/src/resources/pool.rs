@@ -2,12 +2,13 @@
 
 use async_trait::async_trait;
 use proxmox_client::{CreatePool, PoolId, UpdatePool};
-use tfplugin::diag::{Diagnostic, Diagnostics};
+use tfplugin::Model;
+use tfplugin::diag::Diagnostics;
 use tfplugin::provider::{ImportRequest, MoveStateRequest, MovedState, Resource, ResourceState};
-use tfplugin::schema::{Attribute, Block, IdentityAttribute, IdentitySchema, Schema};
-use tfplugin::value::{Type, Value};
+use tfplugin::schema::{IdentitySchema, Schema};
+use tfplugin::value::Value;
 
-use crate::connection::Pve;
+use crate::connection::{Creation, Pve};
 use crate::convert;
 use crate::resources::moved::BpgState;
 
@@ -45,39 +46,23 @@ impl Resource for PoolResource {
     }
 
     fn schema(&self) -> Schema {
-        Schema::new(Block {
-            description: "A Proxmox VE resource pool: a set of guests and storages that ACLs on `/pool/<pool_id>` apply to. \
-Pools nest up to three levels (`a/b/c`); a parent must exist first (reference the parent's `pool_id` so Terraform orders them). \
-PVE deletes only empty pools. Import with the pool id: `terraform import pve_pool.NAME production/web`."
-                .into(),
-            attributes: vec![
-                Attribute::required("pool_id", Type::String)
-                    .description("The pool id: up to three `/`-separated levels of letters, digits, `.`, `-`, `_`; each new level must start with a letter. Changing it replaces the pool.")
-                    .requires_replace(),
-                Attribute::optional("comment", Type::String).description("A free-form comment."),
-            ],
-            ..Block::default()
-        })
+        PoolModel::schema()
     }
 
     fn identity_schema(&self) -> Option<IdentitySchema> {
-        Some(IdentitySchema {
-            version: 0,
-            attributes: vec![IdentityAttribute {
-                name: "pool_id".into(),
-                ty: Type::String,
-                required_for_import: true,
-                optional_for_import: false,
-                description: "The pool id.".into(),
-            }],
-        })
+        PoolModel::identity_schema()
     }
 
     async fn validate(&self, config: &Value) -> Diagnostics {
         let mut diagnostics = Diagnostics::new();
-        convert::check_known_string(config, "pool_id", &mut diagnostics, check_new_pool_id);
+        convert::check_known_string(
+            config,
+            PoolModel::POOL_ID,
+            &mut diagnostics,
+            check_new_pool_id,
+        );
         // Pool comments live in user.cfg too; `""` keeps meaning "none" here.
-        convert::check_known_string(config, "comment", &mut diagnostics, |text| {
+        convert::check_known_string(config, PoolModel::COMMENT, &mut diagnostics, |text| {
             if text.is_empty() {
                 Ok(())
             } else {
@@ -95,32 +80,22 @@ PVE deletes only empty pools. Import with the pool id: `terraform import pve_poo
             comment: model.comment.clone().filter(|c| !c.is_empty()),
         };
         let id = pool.clone();
-        match connection
-            .write(|client| async move { client.pools().create(&id, &request).await })
-            .await
-        {
-            Ok(()) => Ok(model.into_state()),
-            Err(error) if error.is_conflict() => Err(Diagnostics::from(
-                Diagnostic::error(
-                    format!("Pool '{pool}' already exists"),
-                    format!("To manage it with Terraform, import it: `terraform import pve_pool.NAME {pool}`; or choose another pool_id.\n\n{error}"),
-                )
-                .at_attribute("pool_id"),
-            )),
-            Err(error) if error.is_outcome_unknown() => match connection
-                    .read_back(|client| {
-                        let id = pool.clone();
-                        async move { client.pools().get(&id).await }
-                    })
-                    .await
-                {
-                Ok(found) if found.comment.as_deref().unwrap_or_default() == model.comment.as_deref().unwrap_or_default() => {
-                    Ok(model.into_state())
-                }
-                _ => Err(connection.diagnose(&format!("create pool '{pool}'"), &error)),
-            },
-            Err(error) => Err(connection.diagnose(&format!("create pool '{pool}'"), &error)),
-        }
+        connection
+            .create_or_adopt(
+                &Creation::new("pool", pool.as_str(), "pve_pool", PoolModel::POOL_ID),
+                |client| async move { client.pools().create(&id, &request).await },
+                |client| {
+                    let id = pool.clone();
+                    async move { client.pools().get(&id).await }
+                },
+                // PVE stores no empty comment: `""` planned reads back as none.
+                |found| {
+                    found.comment.as_deref().unwrap_or_default()
+                        == model.comment.as_deref().unwrap_or_default()
+                },
+            )
+            .await?;
+        Ok(model.to_state())
     }
 
     async fn read(&self, current: &ResourceState) -> Result<Option<ResourceState>, Diagnostics> {
@@ -141,7 +116,7 @@ PVE deletes only empty pools. Import with the pool id: `terraform import pve_poo
                         .comment
                         .or_else(|| model.comment.filter(String::is_empty)),
                 }
-                .into_state(),
+                .to_state(),
             )),
             Err(error) if error.is_not_found() => Ok(None),
             Err(error) => Err(connection.diagnose(&format!("read pool '{pool}'"), &error)),
@@ -167,7 +142,7 @@ PVE deletes only empty pools. Import with the pool id: `terraform import pve_poo
             .write(|client| async move { client.pools().update(&id, &request).await })
             .await
             .map_err(|error| connection.diagnose(&format!("update pool '{pool}'"), &error))?;
-        Ok(model.into_state())
+        Ok(model.to_state())
     }
 
     async fn delete(&self, prior: &ResourceState) -> Result<(), Diagnostics> {
@@ -183,7 +158,7 @@ PVE deletes only empty pools. Import with the pool id: `terraform import pve_poo
     }
 
     async fn import(&self, request: &ImportRequest) -> Result<Vec<ResourceState>, Diagnostics> {
-        let text = convert::import_key(request, "pool_id");
+        let text = convert::import_key(request, PoolModel::POOL_ID);
         let pool: PoolId = text.parse().map_err(|error| {
             Diagnostics::error(
                 "Invalid import id",
@@ -197,7 +172,7 @@ PVE deletes only empty pools. Import with the pool id: `terraform import pve_poo
                     pool_id: pool.to_string(),
                     comment: found.comment,
                 }
-                .into_state(),
+                .to_state(),
             ]),
             Err(error) if error.is_not_found() => Err(Diagnostics::error(
                 format!("Pool '{pool}' does not exist"),
@@ -216,37 +191,27 @@ PVE deletes only empty pools. Import with the pool id: `terraform import pve_poo
 }
 
 /// The state of one `pve_pool`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Model)]
+#[tf(
+    description = "A Proxmox VE resource pool: a set of guests and storages that ACLs on `/pool/<pool_id>` apply to. \
+Pools nest up to three levels (`a/b/c`); a parent must exist first (reference the parent's `pool_id` so Terraform orders them). \
+PVE deletes only empty pools. Import with the pool id: `terraform import pve_pool.NAME production/web`."
+)]
 struct PoolModel {
+    #[tf(
+        required,
+        requires_replace,
+        identity = "The pool id.",
+        description = "The pool id: up to three `/`-separated levels of letters, digits, `.`, `-`, `_`; each new level must start with a letter. Changing it replaces the pool."
+    )]
     pool_id: String,
+    #[tf(optional, description = "A free-form comment.")]
     comment: Option<String>,
 }
 
 impl PoolModel {
-    fn from_value(value: &Value) -> Result<Self, Diagnostics> {
-        Ok(PoolModel {
-            pool_id: convert::required_string(value, "pool_id")?,
-            comment: convert::string(value, "comment")?,
-        })
-    }
-
     fn pool(&self) -> Result<PoolId, Diagnostics> {
-        convert::parse_id(&self.pool_id, "pool_id", "production").map_err(Diagnostics::from)
-    }
-
-    fn to_value(&self) -> Value {
-        Value::object([
-            ("pool_id", Value::string(&self.pool_id)),
-            ("comment", convert::opt_string(self.comment.clone())),
-        ])
-    }
-
-    fn into_state(self) -> ResourceState {
-        ResourceState {
-            state: self.to_value(),
-            identity: Some(Value::object([("pool_id", Value::string(&self.pool_id))])),
-            private: Vec::new(),
-        }
+        convert::parse_id(&self.pool_id, Self::POOL_ID, "production").map_err(Diagnostics::from)
     }
 }
 
@@ -257,13 +222,12 @@ const BPG_TYPES: [&str; 1] = ["proxmox_virtual_environment_pool"];
 /// dropped (`pve_pool_membership` manages members; the pool data source
 /// lists them); its `""` comment is unset.
 fn from_bpg(bpg: &mut BpgState<'_>) -> Result<ResourceState, Diagnostics> {
-    let value = Value::object([
-        ("pool_id", Value::string(bpg.required("pool_id"))),
-        ("comment", convert::opt_string(bpg.text("comment"))),
-    ]);
-    let model = PoolModel::from_value(&value)?;
+    let model = PoolModel {
+        pool_id: bpg.required("pool_id"),
+        comment: bpg.text("comment"),
+    };
     model.pool()?;
-    Ok(model.into_state())
+    Ok(model.to_state())
 }
 
 #[cfg(test)]

@@ -2,12 +2,13 @@
 
 use async_trait::async_trait;
 use proxmox_client::{PoolId, PoolMember, UpdatePool};
+use tfplugin::Model;
 use tfplugin::diag::{Diagnostic, Diagnostics};
 use tfplugin::provider::{
     ImportRequest, MoveStateRequest, MovedState, PlanContext, Resource, ResourceState,
 };
-use tfplugin::schema::{Attribute, Block, IdentityAttribute, IdentitySchema, Schema};
-use tfplugin::value::{Type, Value};
+use tfplugin::schema::{IdentitySchema, Schema};
+use tfplugin::value::Value;
 
 use crate::connection::{Connection, Pve};
 use crate::convert;
@@ -55,60 +56,17 @@ impl Resource for PoolMembershipResource {
     }
 
     fn schema(&self) -> Schema {
-        Schema::new(Block {
-            description: "Puts one guest (`vm_id`) or one storage (`storage_id`) into a pool, so the ACLs on `/pool/<pool_id>` apply to it. \
-A guest belongs to at most one pool. The guest or storage must exist: PVE records any id but lists only members that exist, so adding one that does not exist fails with an error (and is undone). A guest destroyed later drops out of the pool's listing, and the next plan shows the membership to be created again. Import id: `<pool_id>|vm/<vmid>` or `<pool_id>|storage/<storage id>`, e.g. `terraform import pve_pool_membership.NAME 'production|vm/100'`."
-                .into(),
-            attributes: vec![
-                Attribute::computed("id", Type::String)
-                    .description("The import id, `<pool_id>|vm/<vmid>` or `<pool_id>|storage/<storage id>`."),
-                Attribute::required("pool_id", Type::String)
-                    .description("The pool. Changing it replaces the membership.")
-                    .requires_replace(),
-                Attribute::optional("vm_id", Type::Number)
-                    .description("The guest (VM or container) id, 100 to 999999999. Set exactly one of `vm_id` and `storage_id`. Changing it replaces the membership.")
-                    .requires_replace(),
-                Attribute::optional("storage_id", Type::String)
-                    .description("The storage id, e.g. `local-lvm`. Set exactly one of `vm_id` and `storage_id`. Changing it replaces the membership.")
-                    .requires_replace(),
-            ],
-            ..Block::default()
-        })
+        MembershipState::schema()
     }
 
     fn identity_schema(&self) -> Option<IdentitySchema> {
-        let attribute =
-            |name: &str, ty: Type, required: bool, description: &str| IdentityAttribute {
-                name: name.into(),
-                ty,
-                required_for_import: required,
-                optional_for_import: !required,
-                description: description.into(),
-            };
-        Some(IdentitySchema {
-            version: 0,
-            attributes: vec![
-                attribute("pool_id", Type::String, true, "The pool id."),
-                attribute(
-                    "vm_id",
-                    Type::Number,
-                    false,
-                    "The guest id, for a guest member.",
-                ),
-                attribute(
-                    "storage_id",
-                    Type::String,
-                    false,
-                    "The storage id, for a storage member.",
-                ),
-            ],
-        })
+        MembershipState::identity_schema()
     }
 
     async fn validate(&self, config: &Value) -> Diagnostics {
         let mut diagnostics = Diagnostics::new();
-        let vm = config.get("vm_id");
-        let storage = config.get("storage_id");
+        let vm = config.get(MembershipState::VM_ID);
+        let storage = config.get(MembershipState::STORAGE_ID);
         match (vm.is_null(), storage.is_null()) {
             (true, true) => diagnostics.add_error(
                 "Member required",
@@ -119,7 +77,7 @@ A guest belongs to at most one pool. The guest or storage must exist: PVE record
                     "Exactly one member required",
                     "Set exactly one of `vm_id` or `storage_id`, not both: use one pve_pool_membership per member.",
                 )
-                .at_attribute("storage_id"),
+                .at_attribute(MembershipState::STORAGE_ID),
             ),
             _ => {}
         }
@@ -127,14 +85,19 @@ A guest belongs to at most one pool. The guest or storage must exist: PVE record
             && !n.as_i64().is_some_and(|id| VMID_RANGE.contains(&id))
         {
             diagnostics.push(convert::invalid(
-                "vm_id",
+                MembershipState::VM_ID,
                 format!(
                     "{n} is not a guest id: PVE guest ids are whole numbers from 100 to 999999999."
                 ),
             ));
         }
-        convert::check_known_string(config, "storage_id", &mut diagnostics, check_storage_id);
-        convert::check_known_string(config, "pool_id", &mut diagnostics, |text| {
+        convert::check_known_string(
+            config,
+            MembershipState::STORAGE_ID,
+            &mut diagnostics,
+            check_storage_id,
+        );
+        convert::check_known_string(config, MembershipState::POOL_ID, &mut diagnostics, |text| {
             text.parse::<PoolId>()
                 .map(drop)
                 .map_err(|error| format!("{error}. Use a value like `production`."))
@@ -150,7 +113,7 @@ A guest belongs to at most one pool. The guest or storage must exist: PVE record
             Ok(model) => Value::string(model.import_id()),
             Err(_) => Value::Unknown,
         };
-        plan.planned.set_attr("id", id);
+        plan.planned.set_attr(MembershipState::ID, id);
     }
 
     async fn create(&self, planned: &Value, _config: &Value) -> Result<ResourceState, Diagnostics> {
@@ -178,7 +141,7 @@ A guest belongs to at most one pool. The guest or storage must exist: PVE record
                 ))
             }
             Err(error) if error.is_outcome_unknown() => match find(&connection, &model).await {
-                Ok(Some(_)) => Ok(model.into_state()),
+                Ok(Some(_)) => Ok(model.to_state()),
                 _ => Err(connection.diagnose(&action, &error)),
             },
             Err(error) => Err(connection.diagnose(&action, &error)),
@@ -189,7 +152,7 @@ A guest belongs to at most one pool. The guest or storage must exist: PVE record
         let model = MembershipModel::from_value(&current.state)?;
         let connection = self.pve.connection()?;
         match find(&connection, &model).await {
-            Ok(Some(_)) => Ok(Some(model.into_state())),
+            Ok(Some(_)) => Ok(Some(model.to_state())),
             Ok(None) => Ok(None),
             Err(error) if error.is_not_found() => Ok(None),
             Err(error) => Err(connection.diagnose(&format!("read pool '{}'", model.pool), &error)),
@@ -203,7 +166,7 @@ A guest belongs to at most one pool. The guest or storage must exist: PVE record
         _config: &Value,
     ) -> Result<ResourceState, Diagnostics> {
         // Every attribute forces replacement; nothing changes in place.
-        Ok(MembershipModel::from_value(planned)?.into_state())
+        Ok(MembershipModel::from_value(planned)?.to_state())
     }
 
     async fn delete(&self, prior: &ResourceState) -> Result<(), Diagnostics> {
@@ -241,7 +204,7 @@ A guest belongs to at most one pool. The guest or storage must exist: PVE record
         .map_err(|detail| Diagnostics::error("Invalid pve_pool_membership import id", detail))?;
         let connection = self.pve.connection()?;
         match find(&connection, &model).await {
-            Ok(Some(_)) => Ok(vec![model.into_state()]),
+            Ok(Some(_)) => Ok(vec![model.to_state()]),
             Ok(None) => Err(Diagnostics::error(
                 "Pool member not found",
                 format!(
@@ -271,9 +234,9 @@ async fn confirm_listed(
     model: MembershipModel,
 ) -> Result<ResourceState, Diagnostics> {
     match find(connection, &model).await {
-        Ok(Some(_)) => Ok(model.into_state()),
+        Ok(Some(_)) => Ok(model.to_state()),
         // Could not check: the add itself succeeded, keep it.
-        Err(_) => Ok(model.into_state()),
+        Err(_) => Ok(model.to_state()),
         Ok(None) => {
             let undo = model.update(true);
             let pool = model.pool.clone();
@@ -351,18 +314,18 @@ struct MembershipModel {
 
 impl MembershipModel {
     fn from_value(value: &Value) -> Result<Self, Diagnostics> {
-        let pool = convert::id_attr::<PoolId>(value, "pool_id", "production")?;
-        let member = match (
-            convert::i64(value, "vm_id")?,
-            convert::string(value, "storage_id")?,
-        ) {
+        let state = MembershipState::from_value(value)?;
+        let pool =
+            convert::parse_id::<PoolId>(&state.pool_id, MembershipState::POOL_ID, "production")
+                .map_err(Diagnostics::from)?;
+        let member = match (state.vm_id, state.storage_id) {
             (Some(vmid), None) => Member::Vm(
                 u32::try_from(vmid)
                     .ok()
                     .filter(|id| VMID_RANGE.contains(&i64::from(*id)))
                     .ok_or_else(|| {
                         Diagnostics::from(convert::invalid(
-                            "vm_id",
+                            MembershipState::VM_ID,
                             "PVE guest ids are whole numbers from 100 to 999999999.",
                         ))
                     })?,
@@ -425,28 +388,57 @@ impl MembershipModel {
         }
     }
 
-    fn to_value(&self) -> Value {
-        let (vm, storage) = match &self.member {
-            Member::Vm(vmid) => (Value::from(*vmid), Value::Null),
-            Member::Storage(sid) => (Value::Null, Value::string(sid)),
+    fn to_state(&self) -> ResourceState {
+        let (vm_id, storage_id) = match &self.member {
+            Member::Vm(vmid) => (Some(i64::from(*vmid)), None),
+            Member::Storage(sid) => (None, Some(sid.clone())),
         };
-        Value::object([
-            ("id", Value::string(self.import_id())),
-            ("pool_id", Value::string(self.pool.as_str())),
-            ("vm_id", vm),
-            ("storage_id", storage),
-        ])
-    }
-
-    fn into_state(self) -> ResourceState {
-        let mut identity = self.to_value();
-        identity.remove_attr("id");
-        ResourceState {
-            state: self.to_value(),
-            identity: Some(identity),
-            private: Vec::new(),
+        MembershipState {
+            id: Some(self.import_id()),
+            pool_id: self.pool.to_string(),
+            vm_id,
+            storage_id,
         }
+        .to_state()
     }
+}
+
+/// The state of one `pve_pool_membership` as Terraform sees it; the
+/// checked form is [`MembershipModel`].
+#[derive(Debug, Clone, PartialEq, Eq, Model)]
+#[tf(
+    description = "Puts one guest (`vm_id`) or one storage (`storage_id`) into a pool, so the ACLs on `/pool/<pool_id>` apply to it. \
+A guest belongs to at most one pool. The guest or storage must exist: PVE records any id but lists only members that exist, so adding one that does not exist fails with an error (and is undone). A guest destroyed later drops out of the pool's listing, and the next plan shows the membership to be created again. Import id: `<pool_id>|vm/<vmid>` or `<pool_id>|storage/<storage id>`, e.g. `terraform import pve_pool_membership.NAME 'production|vm/100'`."
+)]
+struct MembershipState {
+    #[tf(
+        computed,
+        description = "The import id, `<pool_id>|vm/<vmid>` or `<pool_id>|storage/<storage id>`."
+    )]
+    id: Option<String>,
+    #[tf(
+        required,
+        requires_replace,
+        identity = "The pool id.",
+        description = "The pool. Changing it replaces the membership."
+    )]
+    pool_id: String,
+    #[tf(
+        optional,
+        requires_replace,
+        identity = "The guest id, for a guest member.",
+        identity_optional,
+        description = "The guest (VM or container) id, 100 to 999999999. Set exactly one of `vm_id` and `storage_id`. Changing it replaces the membership."
+    )]
+    vm_id: Option<i64>,
+    #[tf(
+        optional,
+        requires_replace,
+        identity = "The storage id, for a storage member.",
+        identity_optional,
+        description = "The storage id, e.g. `local-lvm`. Set exactly one of `vm_id` and `storage_id`. Changing it replaces the membership."
+    )]
+    storage_id: Option<String>,
 }
 
 /// bpg's pool membership types (framework, schema version 0): the long name and the short one.
@@ -459,12 +451,13 @@ const BPG_TYPES: [&str; 2] = [
 /// `type` is implied by which of `vm_id` and `storage_id` is set, and its
 /// id `pool/vm/102` becomes `pool|vm/102`.
 fn from_bpg(bpg: &mut BpgState<'_>) -> Result<ResourceState, Diagnostics> {
-    let value = Value::object([
-        ("pool_id", Value::string(bpg.required("pool_id"))),
-        ("vm_id", bpg.i64("vm_id").map_or(Value::Null, Value::number)),
-        ("storage_id", convert::opt_string(bpg.text("storage_id"))),
-    ]);
-    Ok(MembershipModel::from_value(&value)?.into_state())
+    let state = MembershipState {
+        id: None,
+        pool_id: bpg.required("pool_id"),
+        vm_id: bpg.i64("vm_id"),
+        storage_id: bpg.text("storage_id"),
+    };
+    Ok(MembershipModel::from_value(&state.to_value())?.to_state())
 }
 
 #[cfg(test)]

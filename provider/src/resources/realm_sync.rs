@@ -16,7 +16,7 @@ use tfplugin::value::{Type, Value};
 use crate::connection::Pve;
 use crate::convert;
 use crate::resources::moved::BpgState;
-use crate::resources::realm_common::check_realm_id;
+use crate::resources::realm::check_realm_id;
 
 const SCOPES: [&str; 3] = ["users", "groups", "both"];
 const REMOVE_VANISHED: [&str; 3] = ["acl", "properties", "entry"];

@@ -5,14 +5,15 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use proxmox_client::{CreateRole, RoleId, UpdateRole};
+use tfplugin::Model;
 use tfplugin::diag::{Diagnostic, Diagnostics};
 use tfplugin::provider::{
     ImportRequest, MoveStateRequest, MovedState, PlanContext, Resource, ResourceState,
 };
-use tfplugin::schema::{Attribute, Block, IdentityAttribute, IdentitySchema, Schema};
-use tfplugin::value::{Type, Value};
+use tfplugin::schema::{IdentitySchema, Schema};
+use tfplugin::value::Value;
 
-use crate::connection::Pve;
+use crate::connection::{Creation, Pve};
 use crate::convert;
 use crate::privileges::{self, Catalog, CatalogCache};
 use crate::resources::moved::BpgState;
@@ -59,60 +60,33 @@ impl Resource for RoleResource {
     }
 
     fn schema(&self) -> Schema {
-        Schema::new(Block {
-            description: "A custom Proxmox VE role: a named set of privileges that `pve_acl` grants on a path. \
-Built-in roles (`Administrator`, `NoAccess` and every `PVE…` role) are read-only in PVE and cannot be managed; use them by name, or read them with data `pve_role`. \
-Import with the role id: `terraform import pve_role.NAME VMOperator`."
-                .into(),
-            attributes: vec![
-                Attribute::required("role_id", Type::String)
-                    .description("The role name: letters, digits, `.`, `-`, `_`. Names starting with `PVE` (any case) are reserved for built-in roles. Changing it replaces the role.")
-                    .requires_replace(),
-                Attribute::required("privileges", Type::Set(Box::new(Type::String))).description(
-                    "The privileges of the role, e.g. `VM.Audit`, `VM.PowerMgmt` (case-sensitive). Checked at plan time against the privileges the connected PVE knows (those of its built-in `Administrator` role). May be empty.",
-                ),
-            ],
-            ..Block::default()
-        })
+        RoleModel::schema()
     }
 
     fn identity_schema(&self) -> Option<IdentitySchema> {
-        Some(IdentitySchema {
-            version: 0,
-            attributes: vec![IdentityAttribute {
-                name: "role_id".into(),
-                ty: Type::String,
-                required_for_import: true,
-                optional_for_import: false,
-                description: "The role name.".into(),
-            }],
-        })
+        RoleModel::identity_schema()
     }
 
     async fn validate(&self, config: &Value) -> Diagnostics {
         let mut diagnostics = Diagnostics::new();
-        if let Some(role) = config.get("role_id").as_str() {
+        if let Some(role) = config.get(RoleModel::ROLE_ID).as_str() {
             match role.parse::<RoleId>() {
-                Err(error) => diagnostics.push(
-                    Diagnostic::error(
-                        "Invalid role_id",
-                        format!("{error}. Example: `VMOperator`."),
-                    )
-                    .at_attribute("role_id"),
-                ),
-                Ok(_) if convert::not_a_dot_segment(role).is_err() => diagnostics.push(
-                    Diagnostic::error(
-                        "Invalid role_id",
+                Err(error) => diagnostics.push(convert::invalid(
+                    RoleModel::ROLE_ID,
+                    format!("{error}. Example: `VMOperator`."),
+                )),
+                Ok(_) if convert::not_a_dot_segment(role).is_err() => {
+                    diagnostics.push(convert::invalid(
+                        RoleModel::ROLE_ID,
                         convert::not_a_dot_segment(role).err().unwrap_or_default(),
-                    )
-                    .at_attribute("role_id"),
-                ),
+                    ))
+                }
                 Ok(role) if privileges::is_builtin_role_name(&role) => diagnostics.push(
                     Diagnostic::error(
                         "Built-in role",
                         privileges::builtin_role_explanation(role.as_str()),
                     )
-                    .at_attribute("role_id"),
+                    .at_attribute(RoleModel::ROLE_ID),
                 ),
                 Ok(_) => {}
             }
@@ -125,17 +99,17 @@ Import with the role id: `terraform import pve_role.NAME VMOperator`."
             return;
         }
         let catalog = self.catalog(&mut plan.diagnostics).await;
-        if let Some(role) = plan.planned.get("role_id").as_str()
+        if let Some(role) = plan.planned.get(RoleModel::ROLE_ID).as_str()
             && catalog.builtin_roles.contains(role)
         {
             plan.diagnostics.push(
                 Diagnostic::error("Built-in role", privileges::builtin_role_explanation(role))
-                    .at_attribute("role_id"),
+                    .at_attribute(RoleModel::ROLE_ID),
             );
         }
         let wanted: Vec<&str> = plan
             .planned
-            .get("privileges")
+            .get(RoleModel::PRIVILEGES)
             .elements()
             .unwrap_or_default()
             .iter()
@@ -148,7 +122,7 @@ Import with the role id: `terraform import pve_role.NAME VMOperator`."
                     "Unknown privilege",
                     catalog.unknown_privileges_message(&unknown),
                 )
-                .at_attribute("privileges"),
+                .at_attribute(RoleModel::PRIVILEGES),
             );
         }
     }
@@ -160,47 +134,19 @@ Import with the role id: `terraform import pve_role.NAME VMOperator`."
         let request = CreateRole {
             privs: model.privileges.iter().cloned().collect(),
         };
-        let (id, body) = (role.clone(), request.clone());
-        match connection
-            .write(|client| async move { client.roles().create(&id, &body).await })
-            .await
-        {
-            Ok(()) => {}
-            Err(error) if error.is_conflict() => {
-                return Err(Diagnostics::from(Diagnostic::error(
-                    format!("Role '{role}' already exists"),
-                    format!(
-                        "PVE already has a role '{role}'. To manage it with Terraform, import it: `terraform import pve_role.NAME {role}` (or an `import {{ to = pve_role.NAME, id = \"{role}\" }}` block); or choose another role_id.\n\n{error}"
-                    ),
-                )
-                .at_attribute("role_id")));
-            }
-            Err(error) if error.is_outcome_unknown() => {
-                // PVE may have created it: adopt it only if it is exactly what was asked.
-                match connection
-                    .read_back(|client| {
-                        let id = role.clone();
-                        async move { client.roles().get(&id).await }
-                    })
-                    .await
-                {
-                    Ok(found) if found.privs == model.privileges => {}
-                    Ok(_) => {
-                        return Err(Diagnostics::error(
-                            format!("Role '{role}' exists with other privileges"),
-                            format!(
-                                "The create request was interrupted and a role '{role}' now exists, but with other privileges than planned; it may belong to someone else. Inspect it, then import it (`terraform import pve_role.NAME {role}`) or delete it.\n\n{error}"
-                            ),
-                        ));
-                    }
-                    Err(_) => {
-                        return Err(connection.diagnose(&format!("create role '{role}'"), &error));
-                    }
-                }
-            }
-            Err(error) => return Err(connection.diagnose(&format!("create role '{role}'"), &error)),
-        }
-        Ok(model.into_state())
+        let id = role.clone();
+        connection
+            .create_or_adopt(
+                &Creation::new("role", role.as_str(), "pve_role", RoleModel::ROLE_ID),
+                |client| async move { client.roles().create(&id, &request).await },
+                |client| {
+                    let id = role.clone();
+                    async move { client.roles().get(&id).await }
+                },
+                |found| found.privs == model.privileges,
+            )
+            .await?;
+        Ok(model.to_state())
     }
 
     async fn read(&self, current: &ResourceState) -> Result<Option<ResourceState>, Diagnostics> {
@@ -217,7 +163,7 @@ Import with the role id: `terraform import pve_role.NAME VMOperator`."
                     role_id: role.to_string(),
                     privileges: found.privs,
                 }
-                .into_state(),
+                .to_state(),
             )),
             Err(error) if error.is_not_found() => Ok(None),
             Err(error) => Err(connection.diagnose(&format!("read role '{role}'"), &error)),
@@ -243,7 +189,7 @@ Import with the role id: `terraform import pve_role.NAME VMOperator`."
             .write(|client| async move { client.roles().update(&id, &request).await })
             .await
             .map_err(|error| connection.diagnose(&format!("update role '{role}'"), &error))?;
-        Ok(model.into_state())
+        Ok(model.to_state())
     }
 
     async fn delete(&self, prior: &ResourceState) -> Result<(), Diagnostics> {
@@ -259,7 +205,7 @@ Import with the role id: `terraform import pve_role.NAME VMOperator`."
     }
 
     async fn import(&self, request: &ImportRequest) -> Result<Vec<ResourceState>, Diagnostics> {
-        let text = convert::import_key(request, "role_id");
+        let text = convert::import_key(request, RoleModel::ROLE_ID);
         let role: RoleId = text.parse().map_err(|error| {
             Diagnostics::error(
                 "Invalid import id",
@@ -290,7 +236,7 @@ Import with the role id: `terraform import pve_role.NAME VMOperator`."
                 role_id: role.to_string(),
                 privileges: found.privs,
             }
-            .into_state(),
+            .to_state(),
         ])
     }
 
@@ -303,43 +249,30 @@ Import with the role id: `terraform import pve_role.NAME VMOperator`."
 }
 
 /// The state of one `pve_role`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Model)]
+#[tf(
+    description = "A custom Proxmox VE role: a named set of privileges that `pve_acl` grants on a path. \
+Built-in roles (`Administrator`, `NoAccess` and every `PVE…` role) are read-only in PVE and cannot be managed; use them by name, or read them with data `pve_role`. \
+Import with the role id: `terraform import pve_role.NAME VMOperator`."
+)]
 struct RoleModel {
+    #[tf(
+        required,
+        requires_replace,
+        identity = "The role name.",
+        description = "The role name: letters, digits, `.`, `-`, `_`. Names starting with `PVE` (any case) are reserved for built-in roles. Changing it replaces the role."
+    )]
     role_id: String,
+    #[tf(
+        required,
+        description = "The privileges of the role, e.g. `VM.Audit`, `VM.PowerMgmt` (case-sensitive). Checked at plan time against the privileges the connected PVE knows (those of its built-in `Administrator` role). May be empty."
+    )]
     privileges: BTreeSet<String>,
 }
 
 impl RoleModel {
-    fn from_value(value: &Value) -> Result<Self, Diagnostics> {
-        Ok(RoleModel {
-            role_id: convert::required_string(value, "role_id")?,
-            privileges: convert::strings(value, "privileges")?
-                .unwrap_or_default()
-                .into_iter()
-                .collect(),
-        })
-    }
-
     fn role(&self) -> Result<RoleId, Diagnostics> {
-        convert::parse_id(&self.role_id, "role_id", "VMOperator").map_err(Diagnostics::from)
-    }
-
-    fn to_value(&self) -> Value {
-        Value::object([
-            ("role_id", Value::string(&self.role_id)),
-            (
-                "privileges",
-                Value::set_of_strings(self.privileges.iter().cloned()),
-            ),
-        ])
-    }
-
-    fn into_state(self) -> ResourceState {
-        ResourceState {
-            state: self.to_value(),
-            identity: Some(Value::object([("role_id", Value::string(&self.role_id))])),
-            private: Vec::new(),
-        }
+        convert::parse_id(&self.role_id, Self::ROLE_ID, "VMOperator").map_err(Diagnostics::from)
     }
 }
 
@@ -348,16 +281,16 @@ const BPG_TYPES: [&str; 1] = ["proxmox_virtual_environment_role"];
 
 /// bpg's role state as `pve_role` state (bpg's `id` is the role id again).
 fn from_bpg(bpg: &mut BpgState<'_>) -> Result<ResourceState, Diagnostics> {
-    let value = Value::object([
-        ("role_id", Value::string(bpg.required("role_id"))),
-        (
-            "privileges",
-            Value::set_of_strings(bpg.strings("privileges").unwrap_or_default()),
-        ),
-    ]);
-    let model = RoleModel::from_value(&value)?;
+    let model = RoleModel {
+        role_id: bpg.required("role_id"),
+        privileges: bpg
+            .strings("privileges")
+            .unwrap_or_default()
+            .into_iter()
+            .collect(),
+    };
     model.role()?;
-    Ok(model.into_state())
+    Ok(model.to_state())
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use tfplugin::provider::{ImportRequest, MoveStateRequest, MovedState, Resource, 
 use tfplugin::schema::{Attribute, Block, IdentityAttribute, IdentitySchema, Schema};
 use tfplugin::value::{Type, Value};
 
-use crate::connection::{Connection, Pve};
+use crate::connection::{Connection, Creation, Pve};
 use crate::convert::{self, check_known_string, max_length};
 
 mod model;
@@ -114,59 +114,19 @@ Changes after create use `PUT /access/password`, which needs a ticket login (pro
         let user = model.user()?;
         let connection = self.pve.connection()?;
         let request = model.create_request(write_only_password(config)?)?;
-        let (id, body) = (user.clone(), request.clone());
-        match connection
-            .write(|client| async move { client.users().create(&id, &body).await })
-            .await
-        {
-            Ok(()) => {}
-            Err(error) if error.is_conflict() => {
-                if let Some(existing) = other_casing(&error.to_string(), user.as_ref()) {
-                    return Err(Diagnostics::from(
-                        Diagnostic::error(
-                            format!("User '{user}' already exists as '{existing}'"),
-                            format!(
-                                "The realm of '{user}' treats user names as case-insensitive (its `case_sensitive` is false), so PVE sees '{user}' and the existing '{existing}' as the same user. Use the stored spelling, user_id = \"{existing}\", and import it: `terraform import pve_user.NAME {existing}`.\n\n{error}"
-                            ),
-                        )
-                        .at_attribute("user_id"),
-                    ));
-                }
-                return Err(Diagnostics::from(
-                    Diagnostic::error(
-                        format!("User '{user}' already exists"),
-                        format!(
-                            "PVE already has a user '{user}'. To manage it with Terraform, import it: `terraform import pve_user.NAME {user}` (or an `import {{ to = pve_user.NAME, id = \"{user}\" }}` block); or choose another user_id.\n\n{error}"
-                        ),
-                    )
-                    .at_attribute("user_id"),
-                ));
-            }
-            Err(error) if error.is_outcome_unknown() => {
-                // The request may have reached PVE: adopt the user only if it is what was asked.
-                match connection
-                    .read_back(|client| {
-                        let id = user.clone();
-                        async move { client.users().get(&id).await }
-                    })
-                    .await
-                {
-                    Ok(found) if model.matches(&found) => {}
-                    Ok(_) => {
-                        return Err(Diagnostics::error(
-                            format!("User '{user}' exists with other settings"),
-                            format!(
-                                "The create request was interrupted and a user '{user}' now exists, but not as planned; it may belong to someone else. Inspect it, then import it (`terraform import pve_user.NAME {user}`) or delete it.\n\n{error}"
-                            ),
-                        ));
-                    }
-                    Err(_) => {
-                        return Err(connection.diagnose(&format!("create user '{user}'"), &error));
-                    }
-                }
-            }
-            Err(error) => return Err(connection.diagnose(&format!("create user '{user}'"), &error)),
-        }
+        let id = user.clone();
+        connection
+            .create_or_adopt(
+                &Creation::new("user", user.as_str(), "pve_user", "user_id")
+                    .explain_conflict(exists_in_other_casing),
+                |client| async move { client.users().create(&id, &request).await },
+                |client| {
+                    let id = user.clone();
+                    async move { client.users().get(&id).await }
+                },
+                |found| model.matches(found),
+            )
+            .await?;
         // The user exists now: never fail from here on, or Terraform would forget it.
         Ok(read_back(&connection, &user, &model).await.into_state())
     }
@@ -604,6 +564,25 @@ mod tests {
         );
         assert!(write_only_password(&lonely_version).unwrap().is_none());
     }
+}
+
+/// The conflict of a user that exists under another spelling in a realm
+/// whose user names are case-insensitive: say which spelling to use.
+fn exists_in_other_casing(
+    creation: &Creation<'_>,
+    error: &proxmox_client::Error,
+) -> Option<Diagnostics> {
+    let user = creation.id;
+    let existing = other_casing(&error.to_string(), user)?;
+    Some(Diagnostics::from(
+        Diagnostic::error(
+            format!("User '{user}' already exists as '{existing}'"),
+            format!(
+                "The realm of '{user}' treats user names as case-insensitive (its `case_sensitive` is false), so PVE sees '{user}' and the existing '{existing}' as the same user. Use the stored spelling, user_id = \"{existing}\", and import it: `terraform import pve_user.NAME {existing}`.\n\n{error}"
+            ),
+        )
+        .at_attribute(creation.attribute),
+    ))
 }
 
 /// PVE's `user 'Jane@corp' already exists` for a requested `jane@corp`: in a

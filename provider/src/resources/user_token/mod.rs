@@ -2,15 +2,16 @@
 
 use async_trait::async_trait;
 use proxmox_client::{CreateToken, CreatedToken, TokenId, TokenName, UpdateToken, UserId};
+use tfplugin::Model;
 use tfplugin::diag::{Diagnostic, Diagnostics};
 use tfplugin::provider::{
     ImportRequest, MoveStateRequest, MovedState, PlanContext, Resource, ResourceState,
 };
-use tfplugin::schema::{Attribute, Block, IdentityAttribute, IdentitySchema, Schema};
-use tfplugin::value::{Type, Value};
+use tfplugin::schema::{IdentitySchema, Schema};
+use tfplugin::value::Value;
 use time::OffsetDateTime;
 
-use crate::connection::{Connection, Pve};
+use crate::connection::{Connection, Creation, Pve};
 use crate::convert::{self, check_known_string};
 
 mod model;
@@ -40,61 +41,11 @@ impl Resource for UserTokenResource {
     }
 
     fn schema(&self) -> Schema {
-        Schema::new(Block {
-            description: "An API token of a Proxmox VE user (`/access/users/{userid}/token/{tokenid}`). PVE shows the secret only when the token is created: `value` holds it, ready to use as `PROXMOX_VE_API_TOKEN`. \
-Set `rotate_after` to have Terraform replace the token on the first plan after it reaches that age, or `keepers` to replace it when other values change. \
-Import with the full token id: `terraform import pve_user_token.NAME ci@pve!deploy` (the secret cannot be read back, so an imported token has a null `value`)."
-                .into(),
-            attributes: vec![
-                Attribute::required("user_id", Type::String)
-                    .description("The owning user, `NAME@REALM`. Changing it replaces the token (a new secret).")
-                    .requires_replace(),
-                Attribute::required("token_name", Type::String)
-                    .description("The token name (`deploy` in `ci@pve!deploy`): a letter, then letters, digits, `.`, `-`, `_`. Changing it replaces the token (a new secret).")
-                    .requires_replace(),
-                Attribute::optional("comment", Type::String)
-                    .description("A free-text comment. Leave it unset (not `\"\"`) for none."),
-                Attribute::optional("expiration_date", Type::String).description(
-                    "When the token expires, as an RFC 3339 timestamp in whole seconds (`2030-01-31T23:59:59Z`). Unset means never (the token still stops working when its user is disabled or expires).",
-                ),
-                Attribute::optional("privileges_separation", Type::Bool)
-                    .description("Privilege separation: when `true` (the default) the token has only the privileges of its own ACLs (`pve_acl.token_id`), intersected with its user's; when `false` it has all of its user's privileges. Changed in place.")
-                    .default_value(Value::Bool(true)),
-                Attribute::computed("id", Type::String)
-                    .description("The full token id `NAME@REALM!TOKEN`, as `pve_acl.token_id` expects it.")
-                    .use_state_for_unknown(),
-                Attribute::computed("value", Type::String)
-                    .description("The complete API token `NAME@REALM!TOKEN=SECRET`, ready for `PROXMOX_VE_API_TOKEN` or the provider's `api_token`. Known only to the apply that created the token and kept in state from then on (protect your state); in-place updates keep it. Null after `terraform import`, because PVE never shows a secret again: to get a usable value, replace the token (`terraform apply -replace=ADDRESS`).")
-                    .sensitive()
-                    .use_state_for_unknown(),
-                Attribute::optional("rotate_after", Type::String)
-                    .description("Replace the token once it is this old: a duration such as `720h`, `30d`, `2w` or `1h30m` (units s, m, h, d, w), counted from `created_at`. Terraform has no clock of its own, so the replacement happens at the first plan/apply after that moment (schedule applies, e.g. a nightly CI job). The replacement keeps `token_name`, so it deletes the old token before creating the new one: do not combine it with `create_before_destroy` (the create would fail with \"already exists\"); for a gap-free rotation, derive `token_name` from a keeper instead (see the rotation guide). Changing it is in place. If `expiration_date` is set, keep the rotation before it: every replacement keeps the same fixed expiry."),
-                Attribute::optional("keepers", Type::Map(Box::new(Type::String)))
-                    .description("Arbitrary strings that replace the token (a new secret) whenever any of them changes, e.g. `{ rotation = \"2025-q3\" }` or the id of the system that consumes it.")
-                    .requires_replace(),
-                Attribute::computed("created_at", Type::String)
-                    .description("When the provider created the token, as an RFC 3339 timestamp in UTC; `rotate_after` counts from it. PVE does not record it, so for an imported token (or one created by an older provider version) it is the time Terraform first read it.")
-                    .use_state_for_unknown(),
-            ],
-            ..Block::default()
-        })
+        TokenModel::schema()
     }
 
     fn identity_schema(&self) -> Option<IdentitySchema> {
-        let attribute = |name: &str, description: &str| IdentityAttribute {
-            name: name.into(),
-            ty: Type::String,
-            required_for_import: true,
-            optional_for_import: false,
-            description: description.into(),
-        };
-        Some(IdentitySchema {
-            version: 0,
-            attributes: vec![
-                attribute("user_id", "The owning user, `NAME@REALM`."),
-                attribute("token_name", "The token name."),
-            ],
-        })
+        TokenModel::identity_schema()
     }
 
     async fn validate(&self, config: &Value) -> Diagnostics {
@@ -110,7 +61,7 @@ Import with the full token id: `terraform import pve_user_token.NAME ci@pve!depl
             Some(now)
         } else {
             plan.prior
-                .get("created_at")
+                .get(TokenModel::CREATED_AT)
                 .as_str()
                 .and_then(|text| convert::rfc3339_to_epoch(text).ok())
         };
@@ -121,7 +72,7 @@ Import with the full token id: `terraform import pve_user_token.NAME ci@pve!depl
         };
         let Some(rotate_after) = plan
             .planned
-            .get("rotate_after")
+            .get(TokenModel::ROTATE_AFTER)
             .as_str()
             .and_then(|text| convert::parse_duration(text).ok())
         else {
@@ -129,22 +80,28 @@ Import with the full token id: `terraform import pve_user_token.NAME ci@pve!depl
         };
         let expire = plan
             .planned
-            .get("expiration_date")
+            .get(TokenModel::EXPIRATION_DATE)
             .as_str()
             .and_then(|text| convert::rfc3339_to_epoch(text).ok());
         let token = format!(
             "{}!{}",
-            plan.planned.get("user_id").as_str().unwrap_or("?"),
-            plan.planned.get("token_name").as_str().unwrap_or("?")
+            plan.planned
+                .get(TokenModel::USER_ID)
+                .as_str()
+                .unwrap_or("?"),
+            plan.planned
+                .get(TokenModel::TOKEN_NAME)
+                .as_str()
+                .unwrap_or("?")
         );
         match rotation(created_at, rotate_after, expire, now) {
             Rotation::NotYet => {}
             Rotation::Due { due } if !plan.prior.is_null() => {
                 // A different planned created_at is what makes Terraform
                 // replace: it compares the attributes named in requires_replace.
-                plan.planned.set_attr("created_at", Value::Unknown);
-                plan.planned.set_attr("value", Value::Unknown);
-                plan.requires_replace.push("created_at".into());
+                plan.planned.set_attr(TokenModel::CREATED_AT, Value::Unknown);
+                plan.planned.set_attr(TokenModel::VALUE, Value::Unknown);
+                plan.requires_replace.push(TokenModel::CREATED_AT.into());
                 plan.diagnostics.push(Diagnostic::warning(
                     format!("API token '{token}' is due for rotation"),
                     format!(
@@ -164,7 +121,7 @@ Import with the full token id: `terraform import pve_user_token.NAME ci@pve!depl
                         epoch_text(due)
                     ),
                 )
-                .at_attribute("expiration_date"),
+                .at_attribute(TokenModel::EXPIRATION_DATE),
             ),
         }
     }
@@ -179,32 +136,32 @@ Import with the full token id: `terraform import pve_user_token.NAME ci@pve!depl
             privsep: Some(model.privileges_separation),
         };
         let id = token.clone();
-        let created = match connection
-            .write(
+        let token_text = token.to_string();
+        let created = connection
+            .create_or_adopt(
+                &Creation::new(
+                    "API token",
+                    &token_text,
+                    "pve_user_token",
+                    TokenModel::TOKEN_NAME,
+                )
+                .conflict_hint(CONFLICT_HINT),
                 |client| async move { client.tokens(id.user()).create(id.name(), &request).await },
+                |client| {
+                    let id = token.clone();
+                    async move { client.tokens(id.user()).get(id.name()).await }
+                },
+                |found| {
+                    let read = TokenModel::from_api(&token, found, &model, None);
+                    read.comment == model.comment
+                        && read.expiration_date == model.expiration_date
+                        && read.privileges_separation == model.privileges_separation
+                },
             )
-            .await
-        {
-            Ok(created) => created,
-            Err(error) if error.is_conflict() => {
-                return Err(Diagnostics::from(
-                    Diagnostic::error(
-                        format!("API token '{token}' already exists"),
-                        format!(
-                            "User '{}' already has a token '{}'. Import it with `terraform import pve_user_token.NAME {token}` (its secret cannot be recovered, so `value` stays null), or choose another token_name. If this is a replacement with `create_before_destroy`, the new token needs a name of its own (the old one still exists at this point): drop `create_before_destroy`, or put a keeper in the name.\n\n{error}",
-                            token.user(),
-                            token.name()
-                        ),
-                    )
-                    .at_attribute("token_name"),
-                ));
-            }
-            Err(error) if error.is_outcome_unknown() => {
-                adopt_interrupted(&connection, &token, &model, &error).await?
-            }
-            Err(error) => {
-                return Err(connection.diagnose(&format!("create API token '{token}'"), &error));
-            }
+            .await?;
+        let created = match created {
+            Some(created) => created,
+            None => regenerate_adopted(&connection, &token).await?,
         };
         let value = format!("{}={}", created.id, created.secret.expose());
         let model = TokenModel {
@@ -218,7 +175,7 @@ Import with the full token id: `terraform import pve_user_token.NAME ci@pve!depl
             .get(token.name())
             .await
             .unwrap_or_else(|_| created.info.clone());
-        Ok(TokenModel::from_api(&token, &info, &model, Some(value)).into_state())
+        Ok(TokenModel::from_api(&token, &info, &model, Some(value)).to_state())
     }
 
     async fn read(&self, current: &ResourceState) -> Result<Option<ResourceState>, Diagnostics> {
@@ -240,7 +197,7 @@ Import with the full token id: `terraform import pve_user_token.NAME ci@pve!depl
                 let mut read = TokenModel::from_api(&token, &info, &prior, prior.value.clone());
                 // Imported, or written by a provider version without it: from now.
                 read.created_at.get_or_insert_with(convert::now_rfc3339);
-                Ok(Some(read.into_state()))
+                Ok(Some(read.to_state()))
             }
             // A missing user reads as "no such user": the token is gone too.
             Err(error) if error.is_not_found() => Ok(None),
@@ -295,7 +252,7 @@ Import with the full token id: `terraform import pve_user_token.NAME ci@pve!depl
             created_at: before.created_at.clone(),
             ..after
         };
-        Ok(TokenModel::from_api(&token, &info, &after, before.value.clone()).into_state())
+        Ok(TokenModel::from_api(&token, &info, &after, before.value.clone()).to_state())
     }
 
     async fn delete(&self, prior: &ResourceState) -> Result<(), Diagnostics> {
@@ -342,7 +299,7 @@ Import with the full token id: `terraform import pve_user_token.NAME ci@pve!depl
             ..TokenModel::for_token(&token)
         };
         Ok(vec![
-            TokenModel::from_api(&token, &info, &start, None).into_state(),
+            TokenModel::from_api(&token, &info, &start, None).to_state(),
         ])
     }
 
@@ -367,35 +324,16 @@ async fn user_is_gone(connection: &Connection, user: &UserId) -> bool {
     matches!(connection.client().users().get(user).await, Err(error) if error.is_not_found())
 }
 
-/// After a create whose answer was lost: if PVE has the token as planned,
-/// give it a fresh secret (the lost one is unrecoverable) and adopt it.
-async fn adopt_interrupted(
+/// What "already exists" adds for a token: the secret is lost on import, and
+/// a replacement with `create_before_destroy` needs a name of its own.
+const CONFLICT_HINT: &str = "Its secret cannot be recovered, so an imported token's `value` stays null. If this is a replacement with `create_before_destroy`, the new token needs a name of its own (the old one still exists at this point): drop `create_before_destroy`, or put a keeper in the name.";
+
+/// After a create whose answer was lost and whose token PVE has as planned:
+/// give it a fresh secret (the lost one is unrecoverable).
+async fn regenerate_adopted(
     connection: &Connection,
     token: &TokenId,
-    model: &TokenModel,
-    error: &proxmox_client::Error,
 ) -> Result<CreatedToken, Diagnostics> {
-    let found = match connection
-        .client()
-        .tokens(token.user())
-        .get(token.name())
-        .await
-    {
-        Ok(found) => found,
-        Err(_) => return Err(connection.diagnose(&format!("create API token '{token}'"), error)),
-    };
-    let read = TokenModel::from_api(token, &found, model, None);
-    if read.comment != model.comment
-        || read.expiration_date != model.expiration_date
-        || read.privileges_separation != model.privileges_separation
-    {
-        return Err(Diagnostics::error(
-            format!("API token '{token}' exists with other settings"),
-            format!(
-                "The create request was interrupted and a token '{token}' now exists, but not as planned; it may belong to someone else. Inspect it, then delete it or import it (`terraform import pve_user_token.NAME {token}`).\n\n{error}"
-            ),
-        ));
-    }
     let id = token.clone();
     let regenerated = connection
         .write(|client| async move { client.tokens(id.user()).regenerate(id.name()).await })
@@ -428,7 +366,7 @@ async fn adopt_interrupted(
     Err(Diagnostics::error(
         format!("API token '{token}' was created but its secret was lost"),
         format!(
-            "The create request was interrupted after PVE created the token, and its secret could not be replaced ({regenerate_error}). {next_step}\n\n{error}"
+            "The create request was interrupted after PVE created the token, and its secret could not be replaced ({regenerate_error}). {next_step}"
         ),
     ))
 }
@@ -436,26 +374,29 @@ async fn adopt_interrupted(
 /// Checks what can be checked without PVE; unknown values are skipped.
 fn validate_config(config: &Value) -> Diagnostics {
     let mut diagnostics = Diagnostics::new();
-    check_known_string(config, "user_id", &mut diagnostics, |text| {
+    check_known_string(config, TokenModel::USER_ID, &mut diagnostics, |text| {
         text.parse::<UserId>()
             .map(drop)
             .map_err(|error| format!("{error}. Use a value like `ci@pve`."))
     });
-    check_known_string(config, "token_name", &mut diagnostics, |text| {
+    check_known_string(config, TokenModel::TOKEN_NAME, &mut diagnostics, |text| {
         text.parse::<TokenName>()
             .map(drop)
             .map_err(|error| format!("{error}. Use a value like `deploy`."))
     });
     check_known_string(
         config,
-        "comment",
+        TokenModel::COMMENT,
         &mut diagnostics,
         convert::user_cfg_comment,
     );
-    check_known_string(config, "expiration_date", &mut diagnostics, |text| {
-        convert::rfc3339_to_epoch(text).map(drop)
-    });
-    check_known_string(config, "rotate_after", &mut diagnostics, |text| {
+    check_known_string(
+        config,
+        TokenModel::EXPIRATION_DATE,
+        &mut diagnostics,
+        |text| convert::rfc3339_to_epoch(text).map(drop),
+    );
+    check_known_string(config, TokenModel::ROTATE_AFTER, &mut diagnostics, |text| {
         match convert::parse_duration(text)? {
             0 => Err(
                 "a token cannot rotate after zero seconds; use a positive duration such as `30d`."
@@ -505,12 +446,12 @@ fn parse_import_id(request: &ImportRequest) -> Result<TokenId, Diagnostics> {
     let result = match &request.identity {
         Some(identity) => {
             let user = identity
-                .get("user_id")
+                .get(TokenModel::USER_ID)
                 .as_str()
                 .unwrap_or_default()
                 .parse::<UserId>();
             let name = identity
-                .get("token_name")
+                .get(TokenModel::TOKEN_NAME)
                 .as_str()
                 .unwrap_or_default()
                 .parse::<TokenName>();

@@ -4,28 +4,84 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use proxmox_client::{TokenId, TokenInfo, TokenName, UpdateToken, UserId};
+use tfplugin::Model;
 use tfplugin::diag::Diagnostics;
-use tfplugin::provider::ResourceState;
-use tfplugin::value::Value;
 
 use crate::convert;
 
 /// The state of one `pve_user_token`.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, Model)]
+#[tf(
+    description = "An API token of a Proxmox VE user (`/access/users/{userid}/token/{tokenid}`). PVE shows the secret only when the token is created: `value` holds it, ready to use as `PROXMOX_VE_API_TOKEN`. \
+Set `rotate_after` to have Terraform replace the token on the first plan after it reaches that age, or `keepers` to replace it when other values change. \
+Import with the full token id: `terraform import pve_user_token.NAME ci@pve!deploy` (the secret cannot be read back, so an imported token has a null `value`)."
+)]
 pub(super) struct TokenModel {
+    #[tf(
+        required,
+        requires_replace,
+        identity = "The owning user, `NAME@REALM`.",
+        description = "The owning user, `NAME@REALM`. Changing it replaces the token (a new secret)."
+    )]
     pub(super) user_id: String,
+    #[tf(
+        required,
+        requires_replace,
+        identity = "The token name.",
+        description = "The token name (`deploy` in `ci@pve!deploy`): a letter, then letters, digits, `.`, `-`, `_`. Changing it replaces the token (a new secret)."
+    )]
     pub(super) token_name: String,
+    #[tf(
+        optional,
+        description = "A free-text comment. Leave it unset (not `\"\"`) for none."
+    )]
     pub(super) comment: Option<String>,
+    #[tf(
+        optional,
+        description = "When the token expires, as an RFC 3339 timestamp in whole seconds (`2030-01-31T23:59:59Z`). Unset means never (the token still stops working when its user is disabled or expires)."
+    )]
     pub(super) expiration_date: Option<String>,
+    #[tf(
+        optional,
+        default = true,
+        description = "Privilege separation: when `true` (the default) the token has only the privileges of its own ACLs (`pve_acl.token_id`), intersected with its user's; when `false` it has all of its user's privileges. Changed in place."
+    )]
     pub(super) privileges_separation: bool,
+    /// `NAME@REALM!TOKEN`; `None` while unknown (being created).
+    #[tf(
+        computed,
+        use_state_for_unknown,
+        description = "The full token id `NAME@REALM!TOKEN`, as `pve_acl.token_id` expects it."
+    )]
+    pub(super) id: Option<String>,
     /// `NAME@REALM!TOKEN=SECRET`; `None` when unknown (being created) or imported.
+    #[tf(
+        computed,
+        sensitive,
+        use_state_for_unknown,
+        description = "The complete API token `NAME@REALM!TOKEN=SECRET`, ready for `PROXMOX_VE_API_TOKEN` or the provider's `api_token`. Known only to the apply that created the token and kept in state from then on (protect your state); in-place updates keep it. Null after `terraform import`, because PVE never shows a secret again: to get a usable value, replace the token (`terraform apply -replace=ADDRESS`)."
+    )]
     pub(super) value: Option<String>,
     /// A duration (`30d`) after which the next plan replaces the token.
+    #[tf(
+        optional,
+        description = "Replace the token once it is this old: a duration such as `720h`, `30d`, `2w` or `1h30m` (units s, m, h, d, w), counted from `created_at`. Terraform has no clock of its own, so the replacement happens at the first plan/apply after that moment (schedule applies, e.g. a nightly CI job). The replacement keeps `token_name`, so it deletes the old token before creating the new one: do not combine it with `create_before_destroy` (the create would fail with \"already exists\"); for a gap-free rotation, derive `token_name` from a keeper instead (see the rotation guide). Changing it is in place. If `expiration_date` is set, keep the rotation before it: every replacement keeps the same fixed expiry."
+    )]
     pub(super) rotate_after: Option<String>,
     /// Arbitrary values whose change replaces the token.
+    #[tf(
+        optional,
+        requires_replace,
+        description = "Arbitrary strings that replace the token (a new secret) whenever any of them changes, e.g. `{ rotation = \"2025-q3\" }` or the id of the system that consumes it."
+    )]
     pub(super) keepers: Option<BTreeMap<String, String>>,
     /// When this provider created the token (RFC 3339, UTC); `None` while
     /// unknown (being created or replaced).
+    #[tf(
+        computed,
+        use_state_for_unknown,
+        description = "When the provider created the token, as an RFC 3339 timestamp in UTC; `rotate_after` counts from it. PVE does not record it, so for an imported token (or one created by an older provider version) it is the time Terraform first read it."
+    )]
     pub(super) created_at: Option<String>,
 }
 
@@ -38,6 +94,7 @@ impl fmt::Debug for TokenModel {
             .field("comment", &self.comment)
             .field("expiration_date", &self.expiration_date)
             .field("privileges_separation", &self.privileges_separation)
+            .field("id", &self.id)
             .field("value", &self.value.as_ref().map(|_| "<redacted>"))
             .field("rotate_after", &self.rotate_after)
             .field("keepers", &self.keepers)
@@ -47,20 +104,6 @@ impl fmt::Debug for TokenModel {
 }
 
 impl TokenModel {
-    pub(super) fn from_value(value: &Value) -> Result<Self, Diagnostics> {
-        Ok(TokenModel {
-            user_id: convert::required_string(value, "user_id")?,
-            token_name: convert::required_string(value, "token_name")?,
-            comment: convert::string(value, "comment")?,
-            expiration_date: convert::string(value, "expiration_date")?,
-            privileges_separation: convert::bool(value, "privileges_separation")?.unwrap_or(true),
-            value: value.get("value").as_str().map(str::to_string),
-            rotate_after: convert::string(value, "rotate_after")?,
-            keepers: string_map(value, "keepers")?,
-            created_at: value.get("created_at").as_str().map(str::to_string),
-        })
-    }
-
     /// What an import starts from: only the id is known.
     pub(super) fn for_token(token: &TokenId) -> Self {
         TokenModel {
@@ -69,6 +112,7 @@ impl TokenModel {
             comment: None,
             expiration_date: None,
             privileges_separation: true,
+            id: Some(format!("{}!{}", token.user(), token.name())),
             value: None,
             rotate_after: None,
             keepers: None,
@@ -94,6 +138,7 @@ impl TokenModel {
                 prior.expiration_date.as_deref(),
             ),
             privileges_separation: info.privsep,
+            id: Some(format!("{}!{}", token.user(), token.name())),
             value,
             rotate_after: prior.rotate_after.clone(),
             keepers: prior.keepers.clone(),
@@ -102,16 +147,17 @@ impl TokenModel {
     }
 
     pub(super) fn token_id(&self) -> Result<TokenId, Diagnostics> {
-        let user: UserId = convert::parse_id(&self.user_id, "user_id", "ci@pve")?;
-        let name: TokenName = convert::parse_id(&self.token_name, "token_name", "deploy")?;
+        let user: UserId = convert::parse_id(&self.user_id, Self::USER_ID, "ci@pve")?;
+        let name: TokenName = convert::parse_id(&self.token_name, Self::TOKEN_NAME, "deploy")?;
         Ok(user.token(&name))
     }
 
     pub(super) fn expire(&self) -> Result<i64, Diagnostics> {
         match &self.expiration_date {
             None => Ok(0),
-            Some(text) => convert::rfc3339_to_epoch(text)
-                .map_err(|detail| Diagnostics::from(convert::invalid("expiration_date", detail))),
+            Some(text) => convert::rfc3339_to_epoch(text).map_err(|detail| {
+                Diagnostics::from(convert::invalid(Self::EXPIRATION_DATE, detail))
+            }),
         }
     }
 
@@ -128,78 +174,13 @@ impl TokenModel {
             clear_comment: false,
         })
     }
-
-    pub(super) fn to_value(&self) -> Value {
-        let id = format!("{}!{}", self.user_id, self.token_name);
-        Value::object([
-            ("user_id", Value::string(&self.user_id)),
-            ("token_name", Value::string(&self.token_name)),
-            ("comment", convert::opt_string(self.comment.clone())),
-            (
-                "expiration_date",
-                convert::opt_string(self.expiration_date.clone()),
-            ),
-            (
-                "privileges_separation",
-                Value::Bool(self.privileges_separation),
-            ),
-            ("id", Value::String(id)),
-            ("value", convert::opt_string(self.value.clone())),
-            (
-                "rotate_after",
-                convert::opt_string(self.rotate_after.clone()),
-            ),
-            (
-                "keepers",
-                self.keepers.as_ref().map_or(Value::Null, |keepers| {
-                    Value::map(keepers.iter().map(|(k, v)| (k.clone(), Value::string(v))))
-                }),
-            ),
-            ("created_at", convert::opt_string(self.created_at.clone())),
-        ])
-    }
-
-    pub(super) fn into_state(self) -> ResourceState {
-        ResourceState {
-            state: self.to_value(),
-            identity: Some(Value::object([
-                ("user_id", Value::string(&self.user_id)),
-                ("token_name", Value::string(&self.token_name)),
-            ])),
-            private: Vec::new(),
-        }
-    }
-}
-
-/// A `map(string)` attribute; null is `None`.
-fn string_map(value: &Value, name: &str) -> Result<Option<BTreeMap<String, String>>, Diagnostics> {
-    let attribute = value.get(name);
-    if attribute.is_null() {
-        return Ok(None);
-    }
-    let entries = attribute.as_map().ok_or_else(|| {
-        Diagnostics::from(convert::invalid(
-            name,
-            format!("`{name}` must be a map of strings."),
-        ))
-    })?;
-    entries
-        .iter()
-        .map(|(key, item)| match item.as_str() {
-            Some(text) => Ok((key.clone(), text.to_string())),
-            None => Err(Diagnostics::from(convert::invalid(
-                name,
-                format!("`{name}[\"{key}\"]` must be a known string."),
-            ))),
-        })
-        .collect::<Result<BTreeMap<_, _>, _>>()
-        .map(Some)
 }
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use tfplugin::value::Value;
 
     fn token() -> TokenId {
         super::super::TOKEN_EXAMPLE.parse().unwrap()
@@ -220,7 +201,7 @@ mod tests {
 
     #[test]
     fn state_round_trips_and_derives_the_id() {
-        let state = model().into_state();
+        let state = model().to_state();
         assert_eq!(state.state.get("id").as_str(), Some("ci@pve!deploy"));
         assert_eq!(TokenModel::from_value(&state.state).unwrap(), model());
         let identity = state.identity.unwrap();

@@ -1,6 +1,7 @@
 //! `moved` from bpg's `proxmox_virtual_environment_user_token` and
 //! `proxmox_user_token` (see `resources::moved`).
 
+use tfplugin::Model;
 use tfplugin::diag::Diagnostics;
 use tfplugin::provider::ResourceState;
 use tfplugin::value::Value;
@@ -58,7 +59,7 @@ pub(super) fn from_bpg(bpg: &mut BpgState<'_>) -> Result<ResourceState, Diagnost
         ("keepers", Value::Null),
         ("created_at", Value::string(convert::now_rfc3339())),
     ]);
-    Ok(TokenModel::from_value(&state)?.into_state())
+    Ok(TokenModel::from_value(&state)?.to_state())
 }
 
 #[cfg(test)]

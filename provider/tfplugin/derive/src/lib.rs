@@ -131,21 +131,23 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
             }
         });
 
-        // The input is `tf_model_input`, not `value`: each decoded field is
-        // bound to its own name, which may well be `value`.
         // Computed attributes are unknown in a plan until apply: they decode
         // to their type's default (an empty string or set, `None`) instead of
         // failing. Every other attribute must be known.
+        // An attribute with a default decodes null (a value written before
+        // the framework applied the default) as the default.
         let decode = if spec.computed {
-            quote!(::tfplugin::model::decode_computed::<#ty>(tf_model_input, #name))
+            quote!(::tfplugin::model::decode_computed::<#ty>(__tf_object, #name))
+        } else if let Some(default) = &spec.default {
+            quote!(::tfplugin::model::decode_or::<#ty>(__tf_object, #name, ::tfplugin::value::Value::from(#default)))
         } else {
-            quote!(::tfplugin::model::decode::<#ty>(tf_model_input, #name))
+            quote!(::tfplugin::model::decode::<#ty>(__tf_object, #name))
         };
         decoders.push(quote! {
             let #ident = match #decode {
                 ::std::result::Result::Ok(field) => ::std::option::Option::Some(field),
                 ::std::result::Result::Err(diagnostic) => {
-                    diagnostics.push(diagnostic);
+                    __tf_diagnostics.push(diagnostic);
                     ::std::option::Option::None
                 }
             };
@@ -155,7 +157,7 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
             (::std::string::String::from(#name), <#ty as ::tfplugin::model::Field>::ty())
         });
         nested_decoders.push(quote! {
-            #ident: ::tfplugin::model::decode_nested::<#ty>(tf_model_input, #name)?
+            #ident: ::tfplugin::model::decode_nested::<#ty>(__tf_object, #name)?
         });
         encoders.push(quote! {
             (#name, ::tfplugin::model::Field::encode(&self.#ident))
@@ -227,13 +229,14 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
             }
 
             fn from_value(
-                tf_model_input: &::tfplugin::value::Value,
+                __tf_object: &::tfplugin::value::Value,
             ) -> ::std::result::Result<Self, ::tfplugin::diag::Diagnostics> {
-                let mut diagnostics = ::tfplugin::diag::Diagnostics::new();
+                // Locals named so that no field (bound by its own name) can shadow them.
+                let mut __tf_diagnostics = ::tfplugin::diag::Diagnostics::new();
                 #(#decoders)*
                 match (#(#inits,)*) {
                     (#(::std::option::Option::Some(#inits),)*) => ::std::result::Result::Ok(Self { #(#inits),* }),
-                    _ => ::std::result::Result::Err(diagnostics),
+                    _ => ::std::result::Result::Err(__tf_diagnostics),
                 }
             }
 
@@ -257,7 +260,7 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
             }
 
             fn decode(
-                tf_model_input: &::tfplugin::value::Value,
+                __tf_object: &::tfplugin::value::Value,
             ) -> ::std::result::Result<Self, ::tfplugin::codec::CodecError> {
                 ::std::result::Result::Ok(Self { #(#nested_decoders),* })
             }

@@ -39,7 +39,8 @@
 //!
 //! Unknown values: a `computed` attribute may be unknown in a plan, so it
 //! decodes to its type's default (`None`, `""`, an empty set); any other
-//! unknown attribute is an error naming it. Null decodes to `None` for
+//! unknown attribute is an error naming it. An attribute with `default = …`
+//! decodes null as that default. Null decodes to `None` for
 //! `Option<T>`, to an empty collection for sets, lists and maps, and is an
 //! error for the other types.
 //!
@@ -145,6 +146,14 @@ pub fn decode_computed<T: Field + Default>(object: &Value, name: &str) -> Result
 pub fn decode_nested<T: Field>(object: &Value, name: &str) -> Result<T, CodecError> {
     decode_value(object.get(name))
         .map_err(|error| error.within(PathStep::Attribute(name.to_owned())))
+}
+
+/// Decodes attribute `name` of `object`; null decodes as `default`.
+pub fn decode_or<T: Field>(object: &Value, name: &str, default: Value) -> Result<T, Diagnostic> {
+    match object.get(name) {
+        Value::Null => decode_value(&default).map_err(|error| invalid(name, error)),
+        _ => decode(object, name),
+    }
 }
 
 fn decode_value<T: Field>(value: &Value) -> Result<T, CodecError> {

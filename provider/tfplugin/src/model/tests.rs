@@ -49,6 +49,11 @@ struct EveryKind {
     labels: BTreeMap<String, String>,
     #[tf(optional, name = "type")]
     kind: Option<String>,
+    // Names the generated code must not trip over.
+    #[tf(computed)]
+    value: Option<String>,
+    #[tf(computed)]
+    diagnostics: Option<String>,
 }
 
 fn group() -> GroupModel {
@@ -110,6 +115,8 @@ fn flags_map_to_the_builders() {
         Attribute::optional("ordered", Type::List(Box::new(Type::String))),
         Attribute::optional("labels", Type::Map(Box::new(Type::String))),
         Attribute::optional("type", Type::String),
+        Attribute::computed("value", Type::String),
+        Attribute::computed("diagnostics", Type::String),
     ];
     assert_eq!(attributes, expected);
     let identity = EveryKind::identity_schema().unwrap().attributes;
@@ -145,6 +152,8 @@ fn values_round_trip() {
         ordered: vec!["b".into(), "a".into()],
         labels: BTreeMap::from([("k".to_string(), "v".to_string())]),
         kind: Some("ldap".into()),
+        value: Some("v".into()),
+        diagnostics: None,
     };
     let value = every.to_value();
     assert_eq!(value.get("type").as_str(), Some("ldap"));
@@ -230,6 +239,9 @@ fn every_error_names_its_attribute_and_element() {
 
     let base = Value::object([("name", Value::from("n")), ("propagate", Value::from(true))]);
     assert!(EveryKind::from_value(&base).is_ok());
+    // A null attribute with a default decodes as the default.
+    let defaulted = Value::object([("name", "n")]);
+    assert!(EveryKind::from_value(&defaulted).unwrap().propagate);
     let fraction = base.clone().with_attr("count", 1.5);
     let errors = EveryKind::from_value(&fraction).unwrap_err();
     assert!(errors.0[0].detail.starts_with("count: a whole number"));

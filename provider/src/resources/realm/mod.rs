@@ -1,9 +1,9 @@
-//! What `pve_realm_ldap`, `pve_realm_ad` and `pve_realm_openid` share: a
-//! realm is one `domains.cfg` section whose options map one-to-one to
-//! attributes, so each type describes its options in a table and this
+//! The realm resources `pve_realm_ldap`, `pve_realm_ad` and
+//! `pve_realm_openid`: one type ([`RealmResource`], constructed three ways).
+//! A realm is one `domains.cfg` section whose options map one-to-one to
+//! attributes, so each way describes its options in a table and this
 //! module builds the schema, checks the configuration, encodes the options
-//! for PVE and decodes what PVE returns. Each resource file keeps its own
-//! constructor, plan rules, CRUD and import.
+//! for PVE and decodes what PVE returns.
 //!
 //! Unset attributes are absent options (null in state); PVE's defaults are
 //! documented, not copied into state, so a plan is empty whatever the
@@ -22,6 +22,9 @@ use crate::convert;
 mod codec;
 mod crud;
 mod moved;
+mod resource;
+
+pub use resource::RealmResource;
 
 pub(crate) use moved::{BpgOption, BpgSecret};
 

@@ -270,7 +270,7 @@ pub(super) fn string_map(value: &Value) -> Option<BTreeMap<String, String>> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::resources::realm_common::{DIRECTORY_OPTIONS, RealmOption, SecretOption};
+    use crate::resources::realm::{DIRECTORY_OPTIONS, RealmOption, SecretOption};
 
     fn kind() -> RealmKind {
         RealmKind {

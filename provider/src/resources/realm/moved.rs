@@ -16,6 +16,7 @@ pub(crate) type BpgOption = (&'static str, &'static str);
 
 /// A bpg secret kept in its state (`bind_password`, `client_key`) that
 /// becomes this type's write-only attribute.
+#[derive(Debug)]
 pub(crate) struct BpgSecret {
     pub attr: &'static str,
     /// bpg's own write-only version attribute, if it has one.

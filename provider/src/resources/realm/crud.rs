@@ -2,12 +2,12 @@
 //! resources.
 
 use proxmox_client::RealmId;
-use tfplugin::diag::{Diagnostic, Diagnostics};
+use tfplugin::diag::Diagnostics;
 use tfplugin::provider::{ImportRequest, ResourceState};
 use tfplugin::value::Value;
 
 use super::RealmKind;
-use crate::connection::{Connection, Pve};
+use crate::connection::{Connection, Creation, Pve};
 
 impl RealmKind {
     /// Creates the realm; an interrupted create adopts a realm that matches
@@ -22,26 +22,17 @@ impl RealmKind {
         let request = self.create_request(planned, config)?;
         let connection = pve.connection()?;
         let (id, sent) = (realm.clone(), request.clone());
-        match connection
-            .write(|client| async move { client.domains().create(&id, &sent).await })
-            .await
-        {
-            Ok(()) => {}
-            Err(error) if error.is_conflict() || error.to_string().contains("already exists") => {
-                return Err(self.already_exists(&realm, &error));
-            }
-            Err(error) if error.is_outcome_unknown() => {
-                match connection.client().domains().get(&realm).await {
-                    Ok(found) if self.matches(&found, &request) => {}
-                    _ => {
-                        return Err(connection.diagnose(&format!("create realm '{realm}'"), &error));
-                    }
-                }
-            }
-            Err(error) => {
-                return Err(connection.diagnose(&format!("create realm '{realm}'"), &error));
-            }
-        }
+        connection
+            .create_or_adopt(
+                &Creation::new("realm", realm.as_str(), self.type_name, "realm"),
+                |client| async move { client.domains().create(&id, &sent).await },
+                |client| {
+                    let id = realm.clone();
+                    async move { client.domains().get(&id).await }
+                },
+                |found| self.matches(found, &request),
+            )
+            .await?;
         self.read_back(&connection, &realm, planned).await
     }
 
@@ -170,20 +161,6 @@ impl RealmKind {
                 "{} manages realms of type `{}`. {hint}",
                 self.type_name, self.pve_type
             ),
-        )
-    }
-
-    /// The error for a create that found the realm already there.
-    pub fn already_exists(&self, realm: &RealmId, error: &proxmox_client::Error) -> Diagnostics {
-        Diagnostics::from(
-            Diagnostic::error(
-                format!("Realm '{realm}' already exists"),
-                format!(
-                    "To manage it with Terraform, import it: `terraform import {}.NAME {realm}`; or choose another realm id.\n\n{error}",
-                    self.type_name
-                ),
-            )
-            .at_attribute("realm"),
         )
     }
 }
