@@ -6,10 +6,11 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use proxmox_client::{AclPath, AclPrincipal, AclUpdate, RoleId, TokenId, TokenName};
+use tfplugin::Model;
 use tfplugin::diag::Diagnostics;
 use tfplugin::provider::{Action, ActionContext};
-use tfplugin::schema::{Attribute, Block, Schema};
-use tfplugin::value::{Type, Value};
+use tfplugin::schema::Schema;
+use tfplugin::value::Value;
 
 use crate::connection::{Connection, Pve};
 use crate::convert;
@@ -37,12 +38,16 @@ struct Request {
 
 impl Request {
     fn from_config(config: &Value) -> Result<Self, Diagnostics> {
+        let model = UserTokenRevokeModel::from_value(config)?;
         Ok(Request {
-            token: convert::id_attr(config, "token_id", "ci@pve!deploy")?,
-            remove_acl_entries: convert::bool(config, "remove_acl_entries")?.unwrap_or(false),
-            revoke_all_user_tokens: convert::bool(config, "revoke_all_user_tokens")?
-                .unwrap_or(false),
-            ignore_missing: convert::bool(config, "ignore_missing")?.unwrap_or(false),
+            token: convert::parse_id(
+                &model.token_id,
+                UserTokenRevokeModel::TOKEN_ID,
+                "ci@pve!deploy",
+            )?,
+            remove_acl_entries: model.remove_acl_entries.unwrap_or(false),
+            revoke_all_user_tokens: model.revoke_all_user_tokens.unwrap_or(false),
+            ignore_missing: model.ignore_missing.unwrap_or(false),
         })
     }
 }
@@ -54,40 +59,21 @@ impl Action for UserTokenRevokeAction {
     }
 
     fn schema(&self) -> Schema {
-        Schema::new(Block {
-            description: "Revokes an API token at once (`DELETE /access/users/{userid}/token/{tokenid}`), e.g. when its secret leaked: \
-from then on PVE refuses the token. Optionally removes the token's ACL entries first and revokes every other token of the same user. \
-Each removal is reported as progress, so the run log records what was revoked. \
-A token that does not exist fails the action (a typo must not look like a successful revocation) unless `ignore_missing` is set. \
-Run it with `terraform apply -invoke=action.pve_user_token_revoke.NAME`. Needs Terraform 1.14 or later. \
-If Terraform manages the token as a `pve_user_token`, remove that resource from the configuration too (or apply, which re-creates it with a new secret)."
-                .into(),
-            attributes: vec![
-                Attribute::required("token_id", Type::String)
-                    .description("The token to revoke, `USER@REALM!NAME`, e.g. `ci@pve!deploy`."),
-                Attribute::optional("remove_acl_entries", Type::Bool).description(
-                    "Also remove every ACL entry of the revoked token(s), explicitly and listed, before deleting them. \
-PVE drops a deleted token's entries itself; removing them first records which privileges the token held. Default false.",
-                ),
-                Attribute::optional("revoke_all_user_tokens", Type::Bool).description(
-                    "Also revoke every other token of the same user (with their ACL entries when `remove_acl_entries` is set). \
-The user and its password stay. Default false.",
-                ),
-                Attribute::optional("ignore_missing", Type::Bool).description(
-                    "Succeed when the token (or its user) does not exist, e.g. because it was revoked already. Default false: a missing token fails the action.",
-                ),
-            ],
-            ..Block::default()
-        })
+        UserTokenRevokeModel::schema()
     }
 
     async fn validate(&self, config: &Value) -> Diagnostics {
         let mut diagnostics = Diagnostics::new();
-        convert::check_known_string(config, "token_id", &mut diagnostics, |text| {
-            text.parse::<TokenId>().map(|_| ()).map_err(|error| {
-                format!("{error}. Use a value like `ci@pve!deploy` (user, `!`, token name).")
-            })
-        });
+        convert::check_known_string(
+            config,
+            UserTokenRevokeModel::TOKEN_ID,
+            &mut diagnostics,
+            |text| {
+                text.parse::<TokenId>().map(|_| ()).map_err(|error| {
+                    format!("{error}. Use a value like `ci@pve!deploy` (user, `!`, token name).")
+                })
+            },
+        );
         diagnostics
     }
 
@@ -179,7 +165,7 @@ fn missing(request: &Request, what: &str, context: &ActionContext) -> Result<(),
         return Ok(());
     }
     Err(Diagnostics::from(convert::invalid(
-        "token_id",
+        UserTokenRevokeModel::TOKEN_ID,
         format!(
             "Cannot revoke {}: {what}. Check the id (USER@REALM!NAME, case matters). \
              If it was revoked already, set `ignore_missing = true`.",
@@ -237,4 +223,39 @@ async fn remove_acl_entries(
         removed += roles.len();
     }
     Ok(removed)
+}
+
+/// The configuration of `action "pve_user_token_revoke"`.
+#[derive(Debug, Clone, PartialEq, Eq, Model)]
+#[tf(
+    description = "Revokes an API token at once (`DELETE /access/users/{userid}/token/{tokenid}`), e.g. when its secret leaked: \
+from then on PVE refuses the token. Optionally removes the token's ACL entries first and revokes every other token of the same user. \
+Each removal is reported as progress, so the run log records what was revoked. \
+A token that does not exist fails the action (a typo must not look like a successful revocation) unless `ignore_missing` is set. \
+Run it with `terraform apply -invoke=action.pve_user_token_revoke.NAME`. Needs Terraform 1.14 or later. \
+If Terraform manages the token as a `pve_user_token`, remove that resource from the configuration too (or apply, which re-creates it with a new secret)."
+)]
+struct UserTokenRevokeModel {
+    #[tf(
+        required,
+        description = "The token to revoke, `USER@REALM!NAME`, e.g. `ci@pve!deploy`."
+    )]
+    token_id: String,
+    #[tf(
+        optional,
+        description = "Also remove every ACL entry of the revoked token(s), explicitly and listed, before deleting them. \
+PVE drops a deleted token's entries itself; removing them first records which privileges the token held. Default false."
+    )]
+    remove_acl_entries: Option<bool>,
+    #[tf(
+        optional,
+        description = "Also revoke every other token of the same user (with their ACL entries when `remove_acl_entries` is set). \
+The user and its password stay. Default false."
+    )]
+    revoke_all_user_tokens: Option<bool>,
+    #[tf(
+        optional,
+        description = "Succeed when the token (or its user) does not exist, e.g. because it was revoked already. Default false: a missing token fails the action."
+    )]
+    ignore_missing: Option<bool>,
 }

@@ -1,14 +1,13 @@
 //! Data source `pve_acls`: ACL entries, optionally filtered by path and
 //! principal.
 
-use std::collections::BTreeMap;
-
 use async_trait::async_trait;
 use proxmox_client::{AclEntry, AclPath, AclPrincipal, GroupId, TokenId, UserId};
+use tfplugin::Model;
 use tfplugin::diag::{Diagnostic, Diagnostics};
 use tfplugin::provider::DataSource;
-use tfplugin::schema::{Attribute, Block, Schema};
-use tfplugin::value::{Type, Value};
+use tfplugin::schema::Schema;
+use tfplugin::value::Value;
 
 use crate::connection::Pve;
 use crate::convert;
@@ -25,37 +24,20 @@ impl AclsDataSource {
     }
 }
 
-fn acl_type() -> Type {
-    Type::Object {
-        attributes: BTreeMap::from([
-            ("path".to_string(), Type::String),
-            ("role_id".to_string(), Type::String),
-            ("user_id".to_string(), Type::String),
-            ("group_id".to_string(), Type::String),
-            ("token_id".to_string(), Type::String),
-            ("propagate".to_string(), Type::Bool),
-        ]),
-        optional: Default::default(),
-    }
-}
-
-/// One entry as an object of [`acl_type`].
-fn acl_value(entry: &AclEntry) -> Value {
-    let principal = |kind: &str| {
-        if entry.principal.kind() == kind {
-            Value::string(entry.principal.ugid())
-        } else {
-            Value::Null
+impl AclEntryModel {
+    fn from_api(entry: &AclEntry) -> Self {
+        let principal = |kind: &str| {
+            (entry.principal.kind() == kind).then(|| entry.principal.ugid().to_string())
+        };
+        AclEntryModel {
+            path: entry.path.to_string(),
+            role_id: entry.roleid.to_string(),
+            user_id: principal("user"),
+            group_id: principal("group"),
+            token_id: principal("token"),
+            propagate: entry.propagate,
         }
-    };
-    Value::object([
-        ("path", Value::string(entry.path.as_str())),
-        ("role_id", Value::string(entry.roleid.as_str())),
-        ("user_id", principal("user")),
-        ("group_id", principal("group")),
-        ("token_id", principal("token")),
-        ("propagate", Value::Bool(entry.propagate)),
-    ])
+    }
 }
 
 /// The filters of one read.
@@ -68,29 +50,31 @@ struct Filter {
 
 impl Filter {
     fn from_config(config: &Value) -> Result<Self, Diagnostics> {
-        let path = match convert::string(config, "path")? {
+        let path = match convert::string(config, AclsModel::PATH)? {
             None => None,
             Some(text) => Some(AclPath::normalize(&text).map_err(|_| {
                 Diagnostics::from(convert::invalid(
-                    "path",
+                    AclsModel::PATH,
                     format!("`{text}` is not an ACL path: use letters, digits, '.', '-', '_' and '/', e.g. `/vms/100`."),
                 ))
             })?),
         };
-        let principal = if let Some(user) = convert::string(config, "user_id")? {
+        let principal = if let Some(user) = convert::string(config, AclsModel::USER_ID)? {
             Some(AclPrincipal::User(convert::parse_id::<UserId>(
                 &user,
-                "user_id",
+                AclsModel::USER_ID,
                 "alice@pve",
             )?))
-        } else if let Some(group) = convert::string(config, "group_id")? {
+        } else if let Some(group) = convert::string(config, AclsModel::GROUP_ID)? {
             Some(AclPrincipal::Group(convert::parse_id::<GroupId>(
-                &group, "group_id", "ops",
+                &group,
+                AclsModel::GROUP_ID,
+                "ops",
             )?))
-        } else if let Some(token) = convert::string(config, "token_id")? {
+        } else if let Some(token) = convert::string(config, AclsModel::TOKEN_ID)? {
             Some(AclPrincipal::Token(convert::parse_id::<TokenId>(
                 &token,
-                "token_id",
+                AclsModel::TOKEN_ID,
                 "ci@pve!deploy",
             )?))
         } else {
@@ -98,7 +82,8 @@ impl Filter {
         };
         Ok(Filter {
             path,
-            include_descendants: convert::bool(config, "include_descendants")?.unwrap_or(false),
+            include_descendants: convert::bool(config, AclsModel::INCLUDE_DESCENDANTS)?
+                .unwrap_or(false),
             principal,
         })
     }
@@ -124,28 +109,12 @@ impl DataSource for AclsDataSource {
     }
 
     fn schema(&self) -> Schema {
-        Schema::new(Block {
-            description: "Proxmox VE ACL entries visible to the provider's credential, optionally filtered by path and by one principal.".into(),
-            attributes: vec![
-                Attribute::optional("path", Type::String)
-                    .description("Only entries on this path (normalised like PVE does, e.g. `/vms/100`)."),
-                Attribute::optional("include_descendants", Type::Bool)
-                    .description("With `path`: also entries on paths below it (`/vms` includes `/vms/100`). Default false."),
-                Attribute::optional("user_id", Type::String)
-                    .description("Only entries for this user (not its groups or tokens). At most one of `user_id`, `group_id` and `token_id`."),
-                Attribute::optional("group_id", Type::String).description("Only entries for this group."),
-                Attribute::optional("token_id", Type::String).description("Only entries for this API token, `name@realm!token`."),
-                Attribute::computed("acls", Type::List(Box::new(acl_type()))).description(
-                    "The entries, in PVE's order (by path): objects with `path`, `role_id`, `propagate` and one of `user_id`, `group_id`, `token_id` (the others null).",
-                ),
-            ],
-            ..Block::default()
-        })
+        AclsModel::schema()
     }
 
     async fn validate(&self, config: &Value) -> Diagnostics {
         let mut diagnostics = Diagnostics::new();
-        let set: Vec<&str> = ["user_id", "group_id", "token_id"]
+        let set: Vec<&str> = [AclsModel::USER_ID, AclsModel::GROUP_ID, AclsModel::TOKEN_ID]
             .into_iter()
             .filter(|name| !config.get(name).is_null())
             .collect();
@@ -164,10 +133,11 @@ impl DataSource for AclsDataSource {
                 .at_attribute(set[1]),
             );
         }
-        if config.get("include_descendants").as_bool() == Some(true) && config.get("path").is_null()
+        if config.get(AclsModel::INCLUDE_DESCENDANTS).as_bool() == Some(true)
+            && config.get(AclsModel::PATH).is_null()
         {
             diagnostics.push(convert::invalid(
-                "include_descendants",
+                AclsModel::INCLUDE_DESCENDANTS,
                 "`include_descendants` needs `path`: set the path whose subtree to list.",
             ));
         }
@@ -181,14 +151,67 @@ impl DataSource for AclsDataSource {
             .acl_entries()
             .await
             .map_err(|error| connection.diagnose("list ACL entries", &error))?;
-        let acls = entries
+        // The filters are echoed as configured; only `acls` is computed.
+        let mut model = AclsModel::from_value(config)?;
+        model.acls = entries
             .iter()
             .filter(|entry| filter.accepts(entry))
-            .map(acl_value);
-        let mut out = config.clone();
-        out.set_attr("acls", Value::list(acls));
-        Ok(out)
+            .map(AclEntryModel::from_api)
+            .collect();
+        Ok(model.to_value())
     }
+}
+
+/// The state of data `pve_acls`.
+#[derive(Debug, Clone, PartialEq, Eq, Model)]
+#[tf(
+    description = "Proxmox VE ACL entries visible to the provider's credential, optionally filtered by path and by one principal."
+)]
+struct AclsModel {
+    #[tf(
+        optional,
+        description = "Only entries on this path (normalised like PVE does, e.g. `/vms/100`)."
+    )]
+    path: Option<String>,
+    #[tf(
+        optional,
+        description = "With `path`: also entries on paths below it (`/vms` includes `/vms/100`). Default false."
+    )]
+    include_descendants: Option<bool>,
+    #[tf(
+        optional,
+        description = "Only entries for this user (not its groups or tokens). At most one of `user_id`, `group_id` and `token_id`."
+    )]
+    user_id: Option<String>,
+    #[tf(optional, description = "Only entries for this group.")]
+    group_id: Option<String>,
+    #[tf(
+        optional,
+        description = "Only entries for this API token, `name@realm!token`."
+    )]
+    token_id: Option<String>,
+    #[tf(
+        computed,
+        description = "The entries, in PVE's order (by path): objects with `path`, `role_id`, `propagate` and one of `user_id`, `group_id`, `token_id` (the others null)."
+    )]
+    acls: Vec<AclEntryModel>,
+}
+
+/// One entry of `pve_acls.acls`.
+#[derive(Debug, Clone, PartialEq, Eq, Model)]
+struct AclEntryModel {
+    #[tf(computed)]
+    path: String,
+    #[tf(computed)]
+    role_id: String,
+    #[tf(computed)]
+    user_id: Option<String>,
+    #[tf(computed)]
+    group_id: Option<String>,
+    #[tf(computed)]
+    token_id: Option<String>,
+    #[tf(computed)]
+    propagate: bool,
 }
 
 #[cfg(test)]
@@ -222,7 +245,7 @@ mod tests {
             ..Filter::default()
         };
         assert!(!exact.accepts(&entry("/vms/100", "group", "ops")));
-        let value = acl_value(&entry("/", "token", "a@pve!t1"));
+        let value = AclEntryModel::from_api(&entry("/", "token", "a@pve!t1")).to_value();
         assert_eq!(value.get("token_id").as_str(), Some("a@pve!t1"));
         assert!(value.get("user_id").is_null());
     }

@@ -2,13 +2,16 @@
 
 use async_trait::async_trait;
 use proxmox_client::{Group, GroupId};
+use std::collections::BTreeSet;
+
+use tfplugin::Model;
 use tfplugin::diag::Diagnostics;
 use tfplugin::provider::DataSource;
-use tfplugin::schema::{Attribute, Block, Schema};
-use tfplugin::value::{Type, Value};
+use tfplugin::schema::Schema;
+use tfplugin::value::Value;
 
 use crate::connection::Pve;
-use crate::convert::{self, check_known_string, string_set};
+use crate::convert::{self, check_known_string};
 
 /// The `pve_group` data source.
 #[derive(Debug)]
@@ -30,23 +33,12 @@ impl DataSource for GroupDataSource {
     }
 
     fn schema(&self) -> Schema {
-        Schema::new(Block {
-            description:
-                "Reads one Proxmox VE group and its members. Fails if the group does not exist."
-                    .into(),
-            attributes: vec![
-                Attribute::required("group_id", Type::String).description("The group name."),
-                Attribute::computed("comment", Type::String).description("The comment, or null."),
-                Attribute::computed("members", string_set())
-                    .description("The user ids in the group."),
-            ],
-            ..Block::default()
-        })
+        GroupModel::schema()
     }
 
     async fn validate(&self, config: &Value) -> Diagnostics {
         let mut diagnostics = Diagnostics::new();
-        check_known_string(config, "group_id", &mut diagnostics, |text| {
+        check_known_string(config, GroupModel::GROUP_ID, &mut diagnostics, |text| {
             text.parse::<GroupId>()
                 .map(drop)
                 .map_err(|error| format!("{error}. Use a value like `ops`."))
@@ -55,10 +47,10 @@ impl DataSource for GroupDataSource {
     }
 
     async fn read(&self, config: &Value) -> Result<Value, Diagnostics> {
-        let group: GroupId = convert::id_attr(config, "group_id", "ops")?;
+        let group: GroupId = convert::id_attr(config, GroupModel::GROUP_ID, "ops")?;
         let connection = self.pve.connection()?;
         match connection.client().groups().get(&group).await {
-            Ok(found) => Ok(group_value(&found)),
+            Ok(found) => Ok(GroupModel::from_api(&found).to_value()),
             Err(error) if error.is_not_found() => Err(Diagnostics::error(
                 format!("Group '{group}' does not exist"),
                 "There is no such group on the PVE server. Check the name (it is case-sensitive).",
@@ -68,16 +60,28 @@ impl DataSource for GroupDataSource {
     }
 }
 
-/// The attributes of one group, shared with data `pve_groups`.
-pub(crate) fn group_value(found: &Group) -> Value {
-    Value::object([
-        ("group_id", Value::string(found.groupid.as_str())),
-        ("comment", convert::opt_string(found.comment.clone())),
-        (
-            "members",
-            Value::set_of_strings(found.members.iter().map(ToString::to_string)),
-        ),
-    ])
+/// One group: data `pve_group`, and each entry of data `pve_groups`.
+#[derive(Debug, Clone, PartialEq, Eq, Model)]
+#[tf(
+    description = "Reads one Proxmox VE group and its members. Fails if the group does not exist."
+)]
+pub(crate) struct GroupModel {
+    #[tf(required, description = "The group name.")]
+    group_id: String,
+    #[tf(computed, description = "The comment, or null.")]
+    comment: Option<String>,
+    #[tf(computed, description = "The user ids in the group.")]
+    members: BTreeSet<String>,
+}
+
+impl GroupModel {
+    pub(crate) fn from_api(found: &Group) -> Self {
+        GroupModel {
+            group_id: found.groupid.to_string(),
+            comment: found.comment.clone(),
+            members: found.members.iter().map(ToString::to_string).collect(),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -89,7 +93,7 @@ mod tests {
         let found: Group =
             serde_json::from_value(serde_json::json!({"groupid": "ops", "users": "b@pve,a@pve"}))
                 .unwrap();
-        let value = group_value(&found);
+        let value = GroupModel::from_api(&found).to_value();
         assert_eq!(
             value.get("members"),
             &Value::set_of_strings(["a@pve", "b@pve"])

@@ -1,14 +1,14 @@
 //! Data source `pve_groups`: every group visible to the provider.
 
 use async_trait::async_trait;
+use tfplugin::Model;
 use tfplugin::diag::Diagnostics;
 use tfplugin::provider::DataSource;
-use tfplugin::schema::{Attribute, Block, Schema};
-use tfplugin::value::{Type, Value};
+use tfplugin::schema::Schema;
+use tfplugin::value::Value;
 
 use crate::connection::Pve;
-use crate::convert::{object_type, string_set};
-use crate::data_sources::group::group_value;
+use crate::data_sources::group::GroupModel;
 
 /// The `pve_groups` data source.
 #[derive(Debug)]
@@ -23,14 +23,6 @@ impl GroupsDataSource {
     }
 }
 
-fn group_type() -> Type {
-    object_type(&[
-        ("group_id", Type::String),
-        ("comment", Type::String),
-        ("members", string_set()),
-    ])
-}
-
 #[async_trait]
 impl DataSource for GroupsDataSource {
     fn type_name(&self) -> &str {
@@ -38,12 +30,7 @@ impl DataSource for GroupsDataSource {
     }
 
     fn schema(&self) -> Schema {
-        Schema::new(Block {
-            description: "Lists the Proxmox VE groups visible to the provider's credential (PVE filters by `User.Modify`, `Sys.Audit` or `Group.Allocate` on `/access/groups/<group>`), sorted by name.".into(),
-            attributes: vec![Attribute::computed("groups", Type::List(Box::new(group_type())))
-                .description("The groups, each with `group_id`, `comment` and `members` (user ids).")],
-            ..Block::default()
-        })
+        GroupsModel::schema()
     }
 
     async fn read(&self, _config: &Value) -> Result<Value, Diagnostics> {
@@ -56,23 +43,38 @@ impl DataSource for GroupsDataSource {
             .map_err(|error| connection.diagnose("list groups", &error))?;
         // PVE lists groups in hash order; sort so the list is stable.
         groups.sort_by(|a, b| a.groupid.cmp(&b.groupid));
-        Ok(Value::object([(
-            "groups",
-            Value::list(groups.iter().map(group_value)),
-        )]))
+        let model = GroupsModel {
+            groups: groups.iter().map(GroupModel::from_api).collect(),
+        };
+        Ok(model.to_value())
     }
+}
+
+/// The state of data `pve_groups`.
+#[derive(Debug, Clone, PartialEq, Eq, Model)]
+#[tf(
+    description = "Lists the Proxmox VE groups visible to the provider's credential (PVE filters by `User.Modify`, `Sys.Audit` or `Group.Allocate` on `/access/groups/<group>`), sorted by name."
+)]
+struct GroupsModel {
+    #[tf(
+        computed,
+        description = "The groups, each with `group_id`, `comment` and `members` (user ids)."
+    )]
+    groups: Vec<GroupModel>,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tfplugin::model::Field;
+    use tfplugin::value::Type;
 
     #[test]
     fn entries_match_the_declared_object_type() {
         let found: proxmox_client::Group =
             serde_json::from_value(serde_json::json!({"groupid": "ops", "users": ""})).unwrap();
-        let value = group_value(&found);
-        let Type::Object { attributes, .. } = group_type() else {
+        let value = GroupModel::from_api(&found).to_value();
+        let Type::Object { attributes, .. } = GroupModel::ty() else {
             panic!("object type")
         };
         let keys: Vec<&String> = value.as_map().unwrap().keys().collect();

@@ -1,15 +1,13 @@
 //! Data source `pve_pools`: every pool the caller may audit.
 
-use std::collections::BTreeMap;
-
 use async_trait::async_trait;
+use tfplugin::Model;
 use tfplugin::diag::Diagnostics;
 use tfplugin::provider::DataSource;
-use tfplugin::schema::{Attribute, Block, Schema};
-use tfplugin::value::{Type, Value};
+use tfplugin::schema::Schema;
+use tfplugin::value::Value;
 
 use crate::connection::Pve;
-use crate::convert;
 
 /// The `pve_pools` data source.
 #[derive(Debug)]
@@ -23,16 +21,6 @@ impl PoolsDataSource {
     }
 }
 
-fn pool_type() -> Type {
-    Type::Object {
-        attributes: BTreeMap::from([
-            ("pool_id".to_string(), Type::String),
-            ("comment".to_string(), Type::String),
-        ]),
-        optional: Default::default(),
-    }
-}
-
 #[async_trait]
 impl DataSource for PoolsDataSource {
     fn type_name(&self) -> &str {
@@ -40,12 +28,7 @@ impl DataSource for PoolsDataSource {
     }
 
     fn schema(&self) -> Schema {
-        Schema::new(Block {
-            description: "Every Proxmox VE resource pool the provider's credential may audit (`Pool.Audit` on `/pool/<id>`).".into(),
-            attributes: vec![Attribute::computed("pools", Type::List(Box::new(pool_type())))
-                .description("The pools, sorted by `pool_id` (parents before their children): objects with `pool_id` and `comment` (null when unset).")],
-            ..Block::default()
-        })
+        PoolsModel::schema()
     }
 
     async fn read(&self, _config: &Value) -> Result<Value, Diagnostics> {
@@ -57,12 +40,37 @@ impl DataSource for PoolsDataSource {
             .await
             .map_err(|error| connection.diagnose("list pools", &error))?;
         pools.sort_by(|a, b| a.poolid.cmp(&b.poolid));
-        let pools = pools.into_iter().map(|pool| {
-            Value::object([
-                ("pool_id", Value::string(pool.poolid.as_str())),
-                ("comment", convert::opt_string(pool.comment)),
-            ])
-        });
-        Ok(Value::object([("pools", Value::list(pools))]))
+        let model = PoolsModel {
+            pools: pools
+                .into_iter()
+                .map(|pool| PoolEntry {
+                    pool_id: pool.poolid.to_string(),
+                    comment: pool.comment,
+                })
+                .collect(),
+        };
+        Ok(model.to_value())
     }
+}
+
+/// The state of data `pve_pools`.
+#[derive(Debug, Clone, PartialEq, Eq, Model)]
+#[tf(
+    description = "Every Proxmox VE resource pool the provider's credential may audit (`Pool.Audit` on `/pool/<id>`)."
+)]
+struct PoolsModel {
+    #[tf(
+        computed,
+        description = "The pools, sorted by `pool_id` (parents before their children): objects with `pool_id` and `comment` (null when unset)."
+    )]
+    pools: Vec<PoolEntry>,
+}
+
+/// One entry of `pve_pools.pools`.
+#[derive(Debug, Clone, PartialEq, Eq, Model)]
+struct PoolEntry {
+    #[tf(computed)]
+    pool_id: String,
+    #[tf(computed)]
+    comment: Option<String>,
 }

@@ -1,15 +1,14 @@
 //! Data source `pve_roles`: every role, built-in and custom.
 
-use std::collections::BTreeMap;
-
 use async_trait::async_trait;
-use proxmox_client::Role;
+use tfplugin::Model;
 use tfplugin::diag::Diagnostics;
 use tfplugin::provider::DataSource;
-use tfplugin::schema::{Attribute, Block, Schema};
-use tfplugin::value::{Type, Value};
+use tfplugin::schema::Schema;
+use tfplugin::value::Value;
 
 use crate::connection::Pve;
+use crate::data_sources::role::RoleModel;
 
 /// The `pve_roles` data source.
 #[derive(Debug)]
@@ -23,30 +22,6 @@ impl RolesDataSource {
     }
 }
 
-/// The object type of one role, shared with data `pve_role`.
-pub(crate) fn role_type() -> Type {
-    Type::Object {
-        attributes: BTreeMap::from([
-            ("role_id".to_string(), Type::String),
-            ("privileges".to_string(), Type::Set(Box::new(Type::String))),
-            ("special".to_string(), Type::Bool),
-        ]),
-        optional: Default::default(),
-    }
-}
-
-/// One role as an object of [`role_type`].
-pub(crate) fn role_value(role: &Role) -> Value {
-    Value::object([
-        ("role_id", Value::string(role.roleid.as_str())),
-        (
-            "privileges",
-            Value::set_of_strings(role.privs.iter().cloned()),
-        ),
-        ("special", Value::Bool(role.special)),
-    ])
-}
-
 #[async_trait]
 impl DataSource for RolesDataSource {
     fn type_name(&self) -> &str {
@@ -54,13 +29,7 @@ impl DataSource for RolesDataSource {
     }
 
     fn schema(&self) -> Schema {
-        Schema::new(Block {
-            description: "Every Proxmox VE role, built-in and custom, with its privileges.".into(),
-            attributes: vec![Attribute::computed("roles", Type::List(Box::new(role_type()))).description(
-                "The roles, sorted by `role_id`: objects with `role_id`, `privileges` (set of names) and `special` (true for PVE's built-in, read-only roles).",
-            )],
-            ..Block::default()
-        })
+        RolesModel::schema()
     }
 
     async fn read(&self, _config: &Value) -> Result<Value, Diagnostics> {
@@ -72,9 +41,20 @@ impl DataSource for RolesDataSource {
             .await
             .map_err(|error| connection.diagnose("list roles", &error))?;
         roles.sort_by(|a, b| a.roleid.cmp(&b.roleid));
-        Ok(Value::object([(
-            "roles",
-            Value::list(roles.iter().map(role_value)),
-        )]))
+        let model = RolesModel {
+            roles: roles.iter().map(RoleModel::from_api).collect(),
+        };
+        Ok(model.to_value())
     }
+}
+
+/// The state of data `pve_roles`.
+#[derive(Debug, Clone, PartialEq, Eq, Model)]
+#[tf(description = "Every Proxmox VE role, built-in and custom, with its privileges.")]
+struct RolesModel {
+    #[tf(
+        computed,
+        description = "The roles, sorted by `role_id`: objects with `role_id`, `privileges` (set of names) and `special` (true for PVE's built-in, read-only roles)."
+    )]
+    roles: Vec<RoleModel>,
 }

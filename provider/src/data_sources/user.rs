@@ -2,13 +2,16 @@
 
 use async_trait::async_trait;
 use proxmox_client::{User, UserId};
+use std::collections::BTreeSet;
+
+use tfplugin::Model;
 use tfplugin::diag::Diagnostics;
 use tfplugin::provider::DataSource;
-use tfplugin::schema::{Attribute, Block, Schema};
-use tfplugin::value::{Type, Value};
+use tfplugin::schema::Schema;
+use tfplugin::value::Value;
 
 use crate::connection::Pve;
-use crate::convert::{self, check_known_string, string_set};
+use crate::convert::{self, check_known_string};
 
 /// The `pve_user` data source.
 #[derive(Debug)]
@@ -30,28 +33,12 @@ impl DataSource for UserDataSource {
     }
 
     fn schema(&self) -> Schema {
-        Schema::new(Block {
-            description: "Reads one Proxmox VE user: its profile, expiry, groups and the names of its API tokens (never secrets). Fails if the user does not exist.".into(),
-            attributes: vec![
-                Attribute::required("user_id", Type::String).description("The user id, `NAME@REALM`."),
-                Attribute::computed("comment", Type::String).description("The comment, or null."),
-                Attribute::computed("email", Type::String).description("The e-mail address, or null."),
-                Attribute::computed("first_name", Type::String).description("The first name, or null."),
-                Attribute::computed("last_name", Type::String).description("The last name, or null."),
-                Attribute::computed("enabled", Type::Bool).description("Whether the user may log in."),
-                Attribute::computed("expiration_date", Type::String)
-                    .description("When the account expires (RFC 3339, UTC), or null for never."),
-                Attribute::computed("groups", string_set()).description("The groups the user belongs to."),
-                Attribute::computed("token_names", string_set())
-                    .description("The names of the user's API tokens (`deploy` in `ci@pve!deploy`); see data `pve_user_tokens` for details."),
-            ],
-            ..Block::default()
-        })
+        UserModel::schema()
     }
 
     async fn validate(&self, config: &Value) -> Diagnostics {
         let mut diagnostics = Diagnostics::new();
-        check_known_string(config, "user_id", &mut diagnostics, |text| {
+        check_known_string(config, UserModel::USER_ID, &mut diagnostics, |text| {
             text.parse::<UserId>()
                 .map(drop)
                 .map_err(|error| format!("{error}. Use a value like `ci@pve`."))
@@ -60,10 +47,10 @@ impl DataSource for UserDataSource {
     }
 
     async fn read(&self, config: &Value) -> Result<Value, Diagnostics> {
-        let user: UserId = convert::id_attr(config, "user_id", "ci@pve")?;
+        let user: UserId = convert::id_attr(config, UserModel::USER_ID, "ci@pve")?;
         let connection = self.pve.connection()?;
         match connection.client().users().get(&user).await {
-            Ok(found) => Ok(user_value(&found)),
+            Ok(found) => Ok(UserModel::from_api(&found).to_value()),
             Err(error) if error.is_not_found() => Err(Diagnostics::error(
                 format!("User '{user}' does not exist"),
                 "There is no such user on the PVE server (or it is not visible to the provider's credential). Check the id, `NAME@REALM`.",
@@ -73,27 +60,52 @@ impl DataSource for UserDataSource {
     }
 }
 
-fn user_value(found: &User) -> Value {
-    Value::object([
-        ("user_id", Value::string(found.userid.as_str())),
-        ("comment", convert::opt_string(found.comment.clone())),
-        ("email", convert::opt_string(found.email.clone())),
-        ("first_name", convert::opt_string(found.firstname.clone())),
-        ("last_name", convert::opt_string(found.lastname.clone())),
-        ("enabled", Value::Bool(found.enable)),
-        (
-            "expiration_date",
-            convert::opt_string(convert::epoch_to_rfc3339(found.expire)),
-        ),
-        (
-            "groups",
-            Value::set_of_strings(found.groups.iter().map(ToString::to_string)),
-        ),
-        (
-            "token_names",
-            Value::set_of_strings(found.tokens.iter().map(|t| t.tokenid.to_string())),
-        ),
-    ])
+/// The state of data `pve_user`.
+#[derive(Debug, Clone, PartialEq, Eq, Model)]
+#[tf(
+    description = "Reads one Proxmox VE user: its profile, expiry, groups and the names of its API tokens (never secrets). Fails if the user does not exist."
+)]
+struct UserModel {
+    #[tf(required, description = "The user id, `NAME@REALM`.")]
+    user_id: String,
+    #[tf(computed, description = "The comment, or null.")]
+    comment: Option<String>,
+    #[tf(computed, description = "The e-mail address, or null.")]
+    email: Option<String>,
+    #[tf(computed, description = "The first name, or null.")]
+    first_name: Option<String>,
+    #[tf(computed, description = "The last name, or null.")]
+    last_name: Option<String>,
+    #[tf(computed, description = "Whether the user may log in.")]
+    enabled: bool,
+    #[tf(
+        computed,
+        description = "When the account expires (RFC 3339, UTC), or null for never."
+    )]
+    expiration_date: Option<String>,
+    #[tf(computed, description = "The groups the user belongs to.")]
+    groups: BTreeSet<String>,
+    #[tf(
+        computed,
+        description = "The names of the user's API tokens (`deploy` in `ci@pve!deploy`); see data `pve_user_tokens` for details."
+    )]
+    token_names: BTreeSet<String>,
+}
+
+impl UserModel {
+    fn from_api(found: &User) -> Self {
+        UserModel {
+            user_id: found.userid.to_string(),
+            comment: found.comment.clone(),
+            email: found.email.clone(),
+            first_name: found.firstname.clone(),
+            last_name: found.lastname.clone(),
+            enabled: found.enable,
+            expiration_date: convert::epoch_to_rfc3339(found.expire),
+            groups: found.groups.iter().map(ToString::to_string).collect(),
+            token_names: found.tokens.iter().map(|t| t.tokenid.to_string()).collect(),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -107,7 +119,7 @@ mod tests {
             "groups": ["ops", "dev"], "tokens": {"deploy": {"privsep": 1, "expire": 0}}
         }))
         .unwrap();
-        let value = user_value(&found);
+        let value = UserModel::from_api(&found).to_value();
         assert_eq!(value.get("enabled"), &Value::Bool(false));
         assert_eq!(
             value.get("expiration_date").as_str(),

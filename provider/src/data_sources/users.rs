@@ -3,13 +3,16 @@
 
 use async_trait::async_trait;
 use proxmox_client::{ListUsers, User};
+use std::collections::BTreeSet;
+
+use tfplugin::Model;
 use tfplugin::diag::Diagnostics;
 use tfplugin::provider::DataSource;
-use tfplugin::schema::{Attribute, Block, Schema};
-use tfplugin::value::{Type, Value};
+use tfplugin::schema::Schema;
+use tfplugin::value::Value;
 
 use crate::connection::Pve;
-use crate::convert::{self, object_type, string_set};
+use crate::convert;
 
 /// The `pve_users` data source.
 #[derive(Debug)]
@@ -24,20 +27,6 @@ impl UsersDataSource {
     }
 }
 
-fn user_type() -> Type {
-    object_type(&[
-        ("user_id", Type::String),
-        ("comment", Type::String),
-        ("email", Type::String),
-        ("first_name", Type::String),
-        ("last_name", Type::String),
-        ("enabled", Type::Bool),
-        ("expiration_date", Type::String),
-        ("groups", string_set()),
-        ("realm_type", Type::String),
-    ])
-}
-
 #[async_trait]
 impl DataSource for UsersDataSource {
     fn type_name(&self) -> &str {
@@ -45,21 +34,11 @@ impl DataSource for UsersDataSource {
     }
 
     fn schema(&self) -> Schema {
-        Schema::new(Block {
-            description: "Lists the Proxmox VE users visible to the provider's credential (PVE filters the list by `User.Modify`/`Sys.Audit` on `/access/groups`), sorted by user id.".into(),
-            attributes: vec![
-                Attribute::optional("enabled", Type::Bool)
-                    .description("`true`: only enabled users; `false`: only disabled users; unset: all users."),
-                Attribute::computed("users", Type::List(Box::new(user_type()))).description(
-                    "The users, each with `user_id`, `comment`, `email`, `first_name`, `last_name`, `enabled`, `expiration_date` (RFC 3339 UTC, null = never), `groups` and `realm_type` (e.g. `pve`, `pam`; null when the realm no longer exists).",
-                ),
-            ],
-            ..Block::default()
-        })
+        UsersModel::schema()
     }
 
     async fn read(&self, config: &Value) -> Result<Value, Diagnostics> {
-        let enabled = convert::bool(config, "enabled")?;
+        let enabled = convert::bool(config, UsersModel::ENABLED)?;
         let connection = self.pve.connection()?;
         let filter = ListUsers {
             enabled,
@@ -72,36 +51,76 @@ impl DataSource for UsersDataSource {
             .await
             .map_err(|error| connection.diagnose("list users", &error))?;
         users.sort_by(|a, b| a.userid.cmp(&b.userid));
-        Ok(Value::object([
-            ("enabled", Value::from(enabled)),
-            ("users", Value::list(users.iter().map(user_value))),
-        ]))
+        let model = UsersModel {
+            enabled,
+            users: users.iter().map(UserEntry::from_api).collect(),
+        };
+        Ok(model.to_value())
     }
 }
 
-fn user_value(found: &User) -> Value {
-    Value::object([
-        ("user_id", Value::string(found.userid.as_str())),
-        ("comment", convert::opt_string(found.comment.clone())),
-        ("email", convert::opt_string(found.email.clone())),
-        ("first_name", convert::opt_string(found.firstname.clone())),
-        ("last_name", convert::opt_string(found.lastname.clone())),
-        ("enabled", Value::Bool(found.enable)),
-        (
-            "expiration_date",
-            convert::opt_string(convert::epoch_to_rfc3339(found.expire)),
-        ),
-        (
-            "groups",
-            Value::set_of_strings(found.groups.iter().map(ToString::to_string)),
-        ),
-        ("realm_type", convert::opt_string(found.realm_type.clone())),
-    ])
+/// The state of data `pve_users`.
+#[derive(Debug, Clone, PartialEq, Eq, Model)]
+#[tf(
+    description = "Lists the Proxmox VE users visible to the provider's credential (PVE filters the list by `User.Modify`/`Sys.Audit` on `/access/groups`), sorted by user id."
+)]
+struct UsersModel {
+    #[tf(
+        optional,
+        description = "`true`: only enabled users; `false`: only disabled users; unset: all users."
+    )]
+    enabled: Option<bool>,
+    #[tf(
+        computed,
+        description = "The users, each with `user_id`, `comment`, `email`, `first_name`, `last_name`, `enabled`, `expiration_date` (RFC 3339 UTC, null = never), `groups` and `realm_type` (e.g. `pve`, `pam`; null when the realm no longer exists)."
+    )]
+    users: Vec<UserEntry>,
+}
+
+/// One entry of `pve_users.users`.
+#[derive(Debug, Clone, PartialEq, Eq, Model)]
+struct UserEntry {
+    #[tf(computed)]
+    user_id: String,
+    #[tf(computed)]
+    comment: Option<String>,
+    #[tf(computed)]
+    email: Option<String>,
+    #[tf(computed)]
+    first_name: Option<String>,
+    #[tf(computed)]
+    last_name: Option<String>,
+    #[tf(computed)]
+    enabled: bool,
+    #[tf(computed)]
+    expiration_date: Option<String>,
+    #[tf(computed)]
+    groups: BTreeSet<String>,
+    #[tf(computed)]
+    realm_type: Option<String>,
+}
+
+impl UserEntry {
+    fn from_api(found: &User) -> Self {
+        UserEntry {
+            user_id: found.userid.to_string(),
+            comment: found.comment.clone(),
+            email: found.email.clone(),
+            first_name: found.firstname.clone(),
+            last_name: found.lastname.clone(),
+            enabled: found.enable,
+            expiration_date: convert::epoch_to_rfc3339(found.expire),
+            groups: found.groups.iter().map(ToString::to_string).collect(),
+            realm_type: found.realm_type.clone(),
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tfplugin::model::Field;
+    use tfplugin::value::Type;
 
     #[test]
     fn list_entries_become_objects_of_the_declared_type() {
@@ -109,8 +128,8 @@ mod tests {
             "userid": "ci@pve", "enable": 1, "expire": 0, "groups": "ops,dev", "realm-type": "pve"
         }))
         .unwrap();
-        let value = user_value(&found);
-        let Type::Object { attributes, .. } = user_type() else {
+        let value = UserEntry::from_api(&found).to_value();
+        let Type::Object { attributes, .. } = UserEntry::ty() else {
             panic!("object type")
         };
         let keys: Vec<&String> = value.as_map().unwrap().keys().collect();

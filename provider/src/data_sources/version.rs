@@ -1,10 +1,11 @@
 //! Data source `pve_version`: the connected server's version.
 
 use async_trait::async_trait;
+use tfplugin::Model;
 use tfplugin::diag::Diagnostics;
 use tfplugin::provider::DataSource;
-use tfplugin::schema::{Attribute, Block, Schema};
-use tfplugin::value::{Type, Value};
+use tfplugin::schema::Schema;
+use tfplugin::value::Value;
 
 use crate::connection::Pve;
 
@@ -27,15 +28,7 @@ impl DataSource for VersionDataSource {
     }
 
     fn schema(&self) -> Schema {
-        Schema::new(Block {
-            description: "The Proxmox VE version of the connected server (`GET /version`), e.g. to gate configuration on a feature's release.".into(),
-            attributes: vec![
-                Attribute::computed("version", Type::String).description("The pve-manager version, e.g. `9.1.2`."),
-                Attribute::computed("release", Type::String).description("The release, e.g. `9.1`."),
-                Attribute::computed("repoid", Type::String).description("The git commit id of the build."),
-            ],
-            ..Block::default()
-        })
+        VersionModel::schema()
     }
 
     async fn read(&self, _config: &Value) -> Result<Value, Diagnostics> {
@@ -45,10 +38,25 @@ impl DataSource for VersionDataSource {
             .version()
             .await
             .map_err(|error| connection.diagnose("read the PVE version", &error))?;
-        Ok(Value::object([
-            ("version", Value::string(version.version)),
-            ("release", Value::string(version.release)),
-            ("repoid", Value::string(version.repoid)),
-        ]))
+        let model = VersionModel {
+            version: version.version,
+            release: version.release,
+            repoid: version.repoid,
+        };
+        Ok(model.to_value())
     }
+}
+
+/// The state of data `pve_version`.
+#[derive(Debug, Clone, PartialEq, Eq, Model)]
+#[tf(
+    description = "The Proxmox VE version of the connected server (`GET /version`), e.g. to gate configuration on a feature's release."
+)]
+struct VersionModel {
+    #[tf(computed, description = "The pve-manager version, e.g. `9.1.2`.")]
+    version: String,
+    #[tf(computed, description = "The release, e.g. `9.1`.")]
+    release: String,
+    #[tf(computed, description = "The git commit id of the build.")]
+    repoid: String,
 }

@@ -6,10 +6,11 @@
 use async_trait::async_trait;
 use proxmox_client::{CreateToken, CreatedToken, TokenName, UserId};
 use serde::{Deserialize, Serialize};
+use tfplugin::Model;
 use tfplugin::diag::{Diagnostic, Diagnostics};
 use tfplugin::provider::{EphemeralOpened, EphemeralResource};
-use tfplugin::schema::{Attribute, Block, Schema};
-use tfplugin::value::{Type, Value};
+use tfplugin::schema::Schema;
+use tfplugin::value::Value;
 
 use crate::connection::Pve;
 use crate::convert::{self, check_known_string, invalid};
@@ -45,49 +46,37 @@ impl EphemeralResource for UserTokenEphemeral {
     }
 
     fn schema(&self) -> Schema {
-        Schema::new(Block {
-            description: "A short-lived API token for one Terraform run (Terraform ≥ 1.10). Opening it creates a token with a random name and a server-side expiry; closing it deletes the token. Its `value` is never written to state or plan files. A new token has no ACL of its own, and its name is random, so grant the ACLs to the user (or a group) and set `privileges_separation = false`: the token then has exactly the user's rights. See the guide \"Short-lived API tokens for CI\".".into(),
-            attributes: vec![
-                Attribute::required("user_id", Type::String)
-                    .description("The user that owns the token, `NAME@REALM`, e.g. `ci@pve`. The user must exist."),
-                Attribute::optional("token_name_prefix", Type::String).description(format!(
-                    "The start of the token name; {SUFFIX_LENGTH} random hex digits follow it, so every run gets a new token. It must start with a letter and contain only letters, digits, '.', '-' and '_'. Default `{DEFAULT_PREFIX}`."
-                )),
-                Attribute::optional("lifetime", Type::String).description(format!(
-                    "How long the token lives, e.g. `30m`, `2h` or `1h30m` (units s, m, h, d, w; at least 1m). PVE refuses the token after `expiration_date` even if Terraform never closes it. Cover the whole run: Terraform opens the token during plan and again during apply. Default `{DEFAULT_LIFETIME}`."
-                )),
-                Attribute::optional("privileges_separation", Type::Bool).description(
-                    "Whether the token is limited to ACLs granted to the token itself (intersected with the user's). A new token has no such ACL, so it can do nothing until one is added; set `false` to give the token exactly the user's privileges. Default `true`, as in PVE.",
-                ),
-                Attribute::optional("comment", Type::String).description(
-                    "The token comment. Default: `ephemeral token from Terraform, expires <expiration_date>`, so a leftover token is easy to recognise.",
-                ),
-                Attribute::computed("id", Type::String)
-                    .description("The full token id `NAME@REALM!TOKEN`."),
-                Attribute::computed("token_name", Type::String)
-                    .description("The generated token name: `token_name_prefix` plus random hex digits."),
-                Attribute::computed("value", Type::String).sensitive().description(
-                    "The credential `NAME@REALM!TOKEN=SECRET`, as the `api_token` argument of a provider block and `PROXMOX_VE_API_TOKEN` take it. Ephemeral: usable in provider blocks, write-only arguments, ephemeral variables and outputs, locals and provisioners, never stored.",
-                ),
-                Attribute::computed("expiration_date", Type::String)
-                    .description("When PVE stops accepting the token (RFC 3339, UTC): the time of opening plus `lifetime`."),
-            ],
-            ..Block::default()
-        })
+        UserTokenEphemeralModel::schema()
     }
 
     async fn validate(&self, config: &Value) -> Diagnostics {
         let mut diagnostics = Diagnostics::new();
-        check_known_string(config, "user_id", &mut diagnostics, |text| {
-            text.parse::<UserId>()
-                .map(drop)
-                .map_err(|error| format!("{error}. Use a value like `ci@pve`."))
-        });
-        check_known_string(config, "token_name_prefix", &mut diagnostics, check_prefix);
-        check_known_string(config, "lifetime", &mut diagnostics, |text| {
-            parse_lifetime(text).map(drop)
-        });
-        if config.get("privileges_separation").is_null() {
+        check_known_string(
+            config,
+            UserTokenEphemeralModel::USER_ID,
+            &mut diagnostics,
+            |text| {
+                text.parse::<UserId>()
+                    .map(drop)
+                    .map_err(|error| format!("{error}. Use a value like `ci@pve`."))
+            },
+        );
+        check_known_string(
+            config,
+            UserTokenEphemeralModel::TOKEN_NAME_PREFIX,
+            &mut diagnostics,
+            check_prefix,
+        );
+        check_known_string(
+            config,
+            UserTokenEphemeralModel::LIFETIME,
+            &mut diagnostics,
+            |text| parse_lifetime(text).map(drop),
+        );
+        if config
+            .get(UserTokenEphemeralModel::PRIVILEGES_SEPARATION)
+            .is_null()
+        {
             // A privilege-separated token with a random name can never have
             // an ACL of its own: say so before the run fails with 403s.
             diagnostics.push(
@@ -95,7 +84,7 @@ impl EphemeralResource for UserTokenEphemeral {
                     "The ephemeral token will have no privileges",
                     "`privileges_separation` defaults to true, so the token holds only privileges granted to the token itself, and its random name cannot be named in an ACL. Set `privileges_separation = false` to give it exactly its user's privileges (grant those to the user or its group), or `true` explicitly if the token needs none.",
                 )
-                .at_attribute("privileges_separation"),
+                .at_attribute(UserTokenEphemeralModel::PRIVILEGES_SEPARATION),
             );
         }
         diagnostics
@@ -107,13 +96,13 @@ impl EphemeralResource for UserTokenEphemeral {
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         let expire = now.checked_add(settings.lifetime).ok_or_else(|| {
             Diagnostics::from(invalid(
-                "lifetime",
+                UserTokenEphemeralModel::LIFETIME,
                 "the lifetime is too long; use at most a few days.",
             ))
         })?;
         let expiration_date = convert::epoch_to_rfc3339(expire).ok_or_else(|| {
             Diagnostics::from(invalid(
-                "lifetime",
+                UserTokenEphemeralModel::LIFETIME,
                 "the expiry lies outside the dates PVE can store; use a shorter lifetime.",
             ))
         })?;
@@ -176,7 +165,7 @@ impl EphemeralResource for UserTokenEphemeral {
                         );
                     if missing {
                         return Err(Diagnostics::from(invalid(
-                            "user_id",
+                            UserTokenEphemeralModel::USER_ID,
                             format!(
                                 "PVE has no user '{}'; create it first (the user and its ACLs belong in the configuration that sets up CI, not in the run that uses the token).",
                                 settings.user
@@ -196,7 +185,7 @@ impl EphemeralResource for UserTokenEphemeral {
             Diagnostics::error("Could not record the ephemeral token", error.to_string())
         })?;
         Ok(EphemeralOpened {
-            result: result_value(config, &created, &expiration_date),
+            result: result_value(config, &created, &expiration_date)?,
             private,
             renew_at: None,
         })
@@ -210,9 +199,14 @@ impl EphemeralResource for UserTokenEphemeral {
             )
         })?;
         let user: UserId =
-            convert::parse_id(&private.user_id, "user_id", "ci@pve").map_err(Diagnostics::from)?;
-        let name: TokenName = convert::parse_id(&private.token_name, "token_name", "tf-0123456789")
-            .map_err(Diagnostics::from)?;
+            convert::parse_id(&private.user_id, UserTokenEphemeralModel::USER_ID, "ci@pve")
+                .map_err(Diagnostics::from)?;
+        let name: TokenName = convert::parse_id(
+            &private.token_name,
+            UserTokenEphemeralModel::TOKEN_NAME,
+            "tf-0123456789",
+        )
+        .map_err(Diagnostics::from)?;
         let token = user.token(&name);
         let connection = self.pve.connection()?;
         let result = connection
@@ -260,24 +254,26 @@ fn parse_lifetime(text: &str) -> Result<i64, String> {
 }
 
 /// The result object: the configuration as given plus the computed values.
-fn result_value(config: &Value, created: &CreatedToken, expiration_date: &str) -> Value {
-    Value::object([
-        ("user_id", config.get("user_id").clone()),
-        ("token_name_prefix", config.get("token_name_prefix").clone()),
-        ("lifetime", config.get("lifetime").clone()),
-        (
-            "privileges_separation",
-            config.get("privileges_separation").clone(),
-        ),
-        ("comment", config.get("comment").clone()),
-        ("id", Value::string(created.id.as_str())),
-        ("token_name", Value::string(created.id.name().as_str())),
-        (
-            "value",
-            Value::string(format!("{}={}", created.id, created.secret.expose())),
-        ),
-        ("expiration_date", Value::string(expiration_date)),
-    ])
+fn result_value(
+    config: &Value,
+    created: &CreatedToken,
+    expiration_date: &str,
+) -> Result<Value, Diagnostics> {
+    let model = UserTokenEphemeralModel {
+        user_id: convert::required_string(config, UserTokenEphemeralModel::USER_ID)?,
+        token_name_prefix: convert::string(config, UserTokenEphemeralModel::TOKEN_NAME_PREFIX)?,
+        lifetime: convert::string(config, UserTokenEphemeralModel::LIFETIME)?,
+        privileges_separation: convert::bool(
+            config,
+            UserTokenEphemeralModel::PRIVILEGES_SEPARATION,
+        )?,
+        comment: convert::string(config, UserTokenEphemeralModel::COMMENT)?,
+        id: created.id.to_string(),
+        token_name: created.id.name().to_string(),
+        value: format!("{}={}", created.id, created.secret.expose()),
+        expiration_date: expiration_date.to_string(),
+    };
+    Ok(model.to_value())
 }
 
 /// What `close` needs to find the token again. Never the secret.
@@ -299,21 +295,24 @@ struct Settings {
 
 impl Settings {
     fn from_config(config: &Value) -> Result<Settings, Diagnostics> {
-        let user = convert::id_attr::<UserId>(config, "user_id", "ci@pve")?;
-        let prefix = convert::string(config, "token_name_prefix")?
+        let user = convert::id_attr::<UserId>(config, UserTokenEphemeralModel::USER_ID, "ci@pve")?;
+        let prefix = convert::string(config, UserTokenEphemeralModel::TOKEN_NAME_PREFIX)?
             .unwrap_or_else(|| DEFAULT_PREFIX.to_string());
-        check_prefix(&prefix)
-            .map_err(|detail| Diagnostics::from(invalid("token_name_prefix", detail)))?;
-        let lifetime =
-            convert::string(config, "lifetime")?.unwrap_or_else(|| DEFAULT_LIFETIME.to_string());
-        let lifetime = parse_lifetime(&lifetime)
-            .map_err(|detail| Diagnostics::from(invalid("lifetime", detail)))?;
+        check_prefix(&prefix).map_err(|detail| {
+            Diagnostics::from(invalid(UserTokenEphemeralModel::TOKEN_NAME_PREFIX, detail))
+        })?;
+        let lifetime = convert::string(config, UserTokenEphemeralModel::LIFETIME)?
+            .unwrap_or_else(|| DEFAULT_LIFETIME.to_string());
+        let lifetime = parse_lifetime(&lifetime).map_err(|detail| {
+            Diagnostics::from(invalid(UserTokenEphemeralModel::LIFETIME, detail))
+        })?;
         Ok(Settings {
             user,
             prefix,
             lifetime,
-            privsep: convert::bool(config, "privileges_separation")?.unwrap_or(true),
-            comment: convert::string(config, "comment")?,
+            privsep: convert::bool(config, UserTokenEphemeralModel::PRIVILEGES_SEPARATION)?
+                .unwrap_or(true),
+            comment: convert::string(config, UserTokenEphemeralModel::COMMENT)?,
         })
     }
 
@@ -323,11 +322,67 @@ impl Settings {
         let suffix = random.get(..SUFFIX_LENGTH).unwrap_or(&random);
         convert::parse_id(
             &format!("{}{suffix}", self.prefix),
-            "token_name_prefix",
+            UserTokenEphemeralModel::TOKEN_NAME_PREFIX,
             DEFAULT_PREFIX,
         )
         .map_err(Diagnostics::from)
     }
+}
+
+/// The `pve_user_token` ephemeral resource's configuration and result.
+/// No `Debug`: `value` holds the secret.
+#[derive(Model)]
+#[tf(
+    description = "A short-lived API token for one Terraform run (Terraform ≥ 1.10). Opening it creates a token with a random name and a server-side expiry; closing it deletes the token. Its `value` is never written to state or plan files. A new token has no ACL of its own, and its name is random, so grant the ACLs to the user (or a group) and set `privileges_separation = false`: the token then has exactly the user's rights. See the guide \"Short-lived API tokens for CI\"."
+)]
+struct UserTokenEphemeralModel {
+    #[tf(
+        required,
+        description = "The user that owns the token, `NAME@REALM`, e.g. `ci@pve`. The user must exist."
+    )]
+    user_id: String,
+    #[tf(
+        optional,
+        description = format!(
+            "The start of the token name; {SUFFIX_LENGTH} random hex digits follow it, so every run gets a new token. It must start with a letter and contain only letters, digits, '.', '-' and '_'. Default `{DEFAULT_PREFIX}`."
+        )
+    )]
+    token_name_prefix: Option<String>,
+    #[tf(
+        optional,
+        description = format!(
+            "How long the token lives, e.g. `30m`, `2h` or `1h30m` (units s, m, h, d, w; at least 1m). PVE refuses the token after `expiration_date` even if Terraform never closes it. Cover the whole run: Terraform opens the token during plan and again during apply. Default `{DEFAULT_LIFETIME}`."
+        )
+    )]
+    lifetime: Option<String>,
+    #[tf(
+        optional,
+        description = "Whether the token is limited to ACLs granted to the token itself (intersected with the user's). A new token has no such ACL, so it can do nothing until one is added; set `false` to give the token exactly the user's privileges. Default `true`, as in PVE."
+    )]
+    privileges_separation: Option<bool>,
+    #[tf(
+        optional,
+        description = "The token comment. Default: `ephemeral token from Terraform, expires <expiration_date>`, so a leftover token is easy to recognise."
+    )]
+    comment: Option<String>,
+    #[tf(computed, description = "The full token id `NAME@REALM!TOKEN`.")]
+    id: String,
+    #[tf(
+        computed,
+        description = "The generated token name: `token_name_prefix` plus random hex digits."
+    )]
+    token_name: String,
+    #[tf(
+        computed,
+        sensitive,
+        description = "The credential `NAME@REALM!TOKEN=SECRET`, as the `api_token` argument of a provider block and `PROXMOX_VE_API_TOKEN` take it. Ephemeral: usable in provider blocks, write-only arguments, ephemeral variables and outputs, locals and provisioners, never stored."
+    )]
+    value: String,
+    #[tf(
+        computed,
+        description = "When PVE stops accepting the token (RFC 3339, UTC): the time of opening plus `lifetime`."
+    )]
+    expiration_date: String,
 }
 
 #[cfg(test)]

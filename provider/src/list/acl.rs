@@ -3,20 +3,21 @@
 
 use async_trait::async_trait;
 use proxmox_client::{AclEntry, AclPath};
+use tfplugin::Model;
 use tfplugin::diag::{Diagnostic, Diagnostics};
 use tfplugin::provider::{ListResource, ListResult};
-use tfplugin::schema::{Attribute, Block, Schema};
-use tfplugin::value::{Type, Value};
+use tfplugin::schema::Schema;
+use tfplugin::value::Value;
 
 use crate::connection::Pve;
-use crate::list::{Found, filter, results, text};
+use crate::list::{Found, results, text};
 use crate::resources::acl::AclResource;
 
 /// The principal filters; at most one may be set.
 const PRINCIPALS: [(&str, &str); 3] = [
-    ("user_id", "user"),
-    ("group_id", "group"),
-    ("token_id", "token"),
+    (AclListModel::USER_ID, "user"),
+    (AclListModel::GROUP_ID, "group"),
+    (AclListModel::TOKEN_ID, "token"),
 ];
 
 /// The `pve_acl` list resource.
@@ -42,20 +43,7 @@ impl ListResource for AclList {
     }
 
     fn schema(&self) -> Schema {
-        Schema::new(Block {
-            description: "Lists ACL entries (one per path, role and principal), sorted by path, role and principal. Every filter is optional.".into(),
-            attributes: vec![
-                filter("path", "Only entries on this ACL path, e.g. `/vms/100` or `/pool/production`."),
-                Attribute::optional("include_descendants", Type::Bool).description(
-                    "With `path`: also the entries on every path below it (`/vms` then also lists `/vms/100`). Default false.",
-                ),
-                filter("role_id", "Only entries granting this role."),
-                filter("user_id", "Only entries for this user, `NAME@REALM`. At most one of `user_id`, `group_id`, `token_id`."),
-                filter("group_id", "Only entries for this group."),
-                filter("token_id", "Only entries for this API token, `NAME@REALM!TOKEN`."),
-            ],
-            ..Block::default()
-        })
+        AclListModel::schema()
     }
 
     async fn validate(&self, config: &Value) -> Diagnostics {
@@ -77,14 +65,15 @@ impl ListResource for AclList {
                 .at_attribute(set[1]),
             );
         }
-        if config.get("include_descendants").as_bool() == Some(true) && config.get("path").is_null()
+        if config.get(AclListModel::INCLUDE_DESCENDANTS).as_bool() == Some(true)
+            && config.get(AclListModel::PATH).is_null()
         {
             diagnostics.push(
                 Diagnostic::error(
                     "include_descendants needs a path",
                     "Set `path` to the top of the subtree to list, e.g. `path = \"/vms\"`.",
                 )
-                .at_attribute("include_descendants"),
+                .at_attribute(AclListModel::INCLUDE_DESCENDANTS),
             );
         }
         diagnostics
@@ -155,9 +144,12 @@ impl Wanted {
     fn from_config(config: &Value) -> Self {
         Wanted {
             // `/vms/` and `/vms` name the same path, as in PVE.
-            path: text(config, "path").map(|p| AclPath::normalize(p).ok()),
-            descendants: config.get("include_descendants").as_bool().unwrap_or(false),
-            role: text(config, "role_id"),
+            path: text(config, AclListModel::PATH).map(|p| AclPath::normalize(p).ok()),
+            descendants: config
+                .get(AclListModel::INCLUDE_DESCENDANTS)
+                .as_bool()
+                .unwrap_or(false),
+            role: text(config, AclListModel::ROLE_ID),
             principal: PRINCIPALS
                 .iter()
                 .find_map(|(name, kind)| text(config, name).map(|id| (*kind, id))),
@@ -180,6 +172,38 @@ impl Wanted {
         });
         path_ok && role_ok && principal_ok
     }
+}
+
+/// The configuration of `list "pve_acl"`.
+#[derive(Debug, Clone, PartialEq, Eq, Model)]
+#[tf(
+    description = "Lists ACL entries (one per path, role and principal), sorted by path, role and principal. Every filter is optional."
+)]
+struct AclListModel {
+    #[tf(
+        optional,
+        description = "Only entries on this ACL path, e.g. `/vms/100` or `/pool/production`."
+    )]
+    path: Option<String>,
+    #[tf(
+        optional,
+        description = "With `path`: also the entries on every path below it (`/vms` then also lists `/vms/100`). Default false."
+    )]
+    include_descendants: Option<bool>,
+    #[tf(optional, description = "Only entries granting this role.")]
+    role_id: Option<String>,
+    #[tf(
+        optional,
+        description = "Only entries for this user, `NAME@REALM`. At most one of `user_id`, `group_id`, `token_id`."
+    )]
+    user_id: Option<String>,
+    #[tf(optional, description = "Only entries for this group.")]
+    group_id: Option<String>,
+    #[tf(
+        optional,
+        description = "Only entries for this API token, `NAME@REALM!TOKEN`."
+    )]
+    token_id: Option<String>,
 }
 
 #[cfg(test)]

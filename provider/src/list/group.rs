@@ -1,13 +1,14 @@
 //! `list "pve_group"`: the groups of the server.
 
 use async_trait::async_trait;
+use tfplugin::Model;
 use tfplugin::diag::Diagnostics;
 use tfplugin::provider::{ListResource, ListResult};
-use tfplugin::schema::{Block, Schema};
+use tfplugin::schema::Schema;
 use tfplugin::value::Value;
 
 use crate::connection::Pve;
-use crate::list::{Found, filter, results, text};
+use crate::list::{Found, results, text};
 use crate::resources::group::GroupResource;
 
 /// The `pve_group` list resource.
@@ -33,14 +34,7 @@ impl ListResource for GroupList {
     }
 
     fn schema(&self) -> Schema {
-        Schema::new(Block {
-            description: "Lists the groups of the server, sorted by group id.".into(),
-            attributes: vec![filter(
-                "prefix",
-                "Only groups whose id starts with this text.",
-            )],
-            ..Block::default()
-        })
+        GroupListModel::schema()
     }
 
     async fn list(
@@ -57,7 +51,7 @@ impl ListResource for GroupList {
             .await
             .map_err(|error| connection.diagnose("list groups", &error))?;
         groups.sort_by(|a, b| a.groupid.as_str().cmp(b.groupid.as_str()));
-        let prefix = text(config, "prefix").unwrap_or_default();
+        let prefix = text(config, GroupListModel::PREFIX).unwrap_or_default();
         let found = groups
             .into_iter()
             .filter(|group| group.groupid.as_str().starts_with(&prefix))
@@ -68,4 +62,12 @@ impl ListResource for GroupList {
             .collect();
         results(&self.resource, found, include_state, limit).await
     }
+}
+
+/// The configuration of `list "pve_group"`.
+#[derive(Debug, Clone, PartialEq, Eq, Model)]
+#[tf(description = "Lists the groups of the server, sorted by group id.")]
+struct GroupListModel {
+    #[tf(optional, description = "Only groups whose id starts with this text.")]
+    prefix: Option<String>,
 }

@@ -13,8 +13,7 @@ use std::sync::Arc;
 use futures::stream::{self, StreamExt, TryStreamExt};
 use tfplugin::diag::Diagnostics;
 use tfplugin::provider::{ImportRequest, ListResource, ListResult, Resource};
-use tfplugin::schema::Attribute;
-use tfplugin::value::{Type, Value};
+use tfplugin::value::Value;
 
 use crate::connection::Pve;
 
@@ -102,11 +101,6 @@ async fn full_state(
         return Ok(None);
     };
     Ok(resource.read(&first).await?.map(|state| state.state))
-}
-
-/// An optional string filter attribute.
-pub(crate) fn filter(name: &str, description: &str) -> Attribute {
-    Attribute::optional(name, Type::String).description(description)
 }
 
 /// The value of an optional string filter; empty counts as unset.

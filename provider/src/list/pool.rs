@@ -1,13 +1,14 @@
 //! `list "pve_pool"`: the resource pools of the server, nested ones included.
 
 use async_trait::async_trait;
+use tfplugin::Model;
 use tfplugin::diag::Diagnostics;
 use tfplugin::provider::{ListResource, ListResult};
-use tfplugin::schema::{Block, Schema};
+use tfplugin::schema::Schema;
 use tfplugin::value::Value;
 
 use crate::connection::Pve;
-use crate::list::{Found, filter, results, text};
+use crate::list::{Found, results, text};
 use crate::resources::pool::PoolResource;
 
 /// The `pve_pool` list resource.
@@ -33,14 +34,7 @@ impl ListResource for PoolList {
     }
 
     fn schema(&self) -> Schema {
-        Schema::new(Block {
-            description: "Lists resource pools, sorted by pool id, so that a parent comes before its children.".into(),
-            attributes: vec![filter(
-                "prefix",
-                "Only pools whose id starts with this text; `production/` lists the children of `production`.",
-            )],
-            ..Block::default()
-        })
+        PoolListModel::schema()
     }
 
     async fn list(
@@ -57,7 +51,7 @@ impl ListResource for PoolList {
             .await
             .map_err(|error| connection.diagnose("list pools", &error))?;
         pools.sort_by(|a, b| a.poolid.as_str().cmp(b.poolid.as_str()));
-        let prefix = text(config, "prefix").unwrap_or_default();
+        let prefix = text(config, PoolListModel::PREFIX).unwrap_or_default();
         let found = pools
             .into_iter()
             .filter(|pool| pool.poolid.as_str().starts_with(&prefix))
@@ -68,4 +62,17 @@ impl ListResource for PoolList {
             .collect();
         results(&self.resource, found, include_state, limit).await
     }
+}
+
+/// The configuration of `list "pve_pool"`.
+#[derive(Debug, Clone, PartialEq, Eq, Model)]
+#[tf(
+    description = "Lists resource pools, sorted by pool id, so that a parent comes before its children."
+)]
+struct PoolListModel {
+    #[tf(
+        optional,
+        description = "Only pools whose id starts with this text; `production/` lists the children of `production`."
+    )]
+    prefix: Option<String>,
 }

@@ -2,13 +2,14 @@
 //! only by identity (they cannot be managed or imported).
 
 use async_trait::async_trait;
+use tfplugin::Model;
 use tfplugin::diag::Diagnostics;
 use tfplugin::provider::{ListResource, ListResult};
-use tfplugin::schema::{Attribute, Block, Schema};
-use tfplugin::value::{Type, Value};
+use tfplugin::schema::Schema;
+use tfplugin::value::Value;
 
 use crate::connection::Pve;
-use crate::list::{Found, filter, results, text};
+use crate::list::{Found, results, text};
 use crate::privileges;
 use crate::resources::role::RoleResource;
 
@@ -35,16 +36,7 @@ impl ListResource for RoleList {
     }
 
     fn schema(&self) -> Schema {
-        Schema::new(Block {
-            description: "Lists roles, sorted by role id: custom roles only, unless `include_builtin` is set.".into(),
-            attributes: vec![
-                filter("prefix", "Only roles whose id starts with this text."),
-                Attribute::optional("include_builtin", Type::Bool).description(
-                    "Also list PVE's built-in roles (`Administrator`, `PVEAuditor`, …). They cannot be managed or imported, so they are left out when resource states are requested (`include_resource = true`, `terraform query -generate-config-out`). Default false.",
-                ),
-            ],
-            ..Block::default()
-        })
+        RoleListModel::schema()
     }
 
     async fn list(
@@ -61,8 +53,11 @@ impl ListResource for RoleList {
             .await
             .map_err(|error| connection.diagnose("list roles", &error))?;
         roles.sort_by(|a, b| a.roleid.as_str().cmp(b.roleid.as_str()));
-        let prefix = text(config, "prefix").unwrap_or_default();
-        let with_builtin = config.get("include_builtin").as_bool().unwrap_or(false);
+        let prefix = text(config, RoleListModel::PREFIX).unwrap_or_default();
+        let with_builtin = config
+            .get(RoleListModel::INCLUDE_BUILTIN)
+            .as_bool()
+            .unwrap_or(false);
         let (custom, builtin): (Vec<_>, Vec<_>) = roles
             .into_iter()
             .filter(|role| role.roleid.as_str().starts_with(&prefix))
@@ -90,4 +85,19 @@ impl ListResource for RoleList {
         }
         Ok(listed)
     }
+}
+
+/// The configuration of `list "pve_role"`.
+#[derive(Debug, Clone, PartialEq, Eq, Model)]
+#[tf(
+    description = "Lists roles, sorted by role id: custom roles only, unless `include_builtin` is set."
+)]
+struct RoleListModel {
+    #[tf(optional, description = "Only roles whose id starts with this text.")]
+    prefix: Option<String>,
+    #[tf(
+        optional,
+        description = "Also list PVE's built-in roles (`Administrator`, `PVEAuditor`, …). They cannot be managed or imported, so they are left out when resource states are requested (`include_resource = true`, `terraform query -generate-config-out`). Default false."
+    )]
+    include_builtin: Option<bool>,
 }

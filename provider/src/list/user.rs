@@ -3,13 +3,14 @@
 
 use async_trait::async_trait;
 use proxmox_client::ListUsers;
+use tfplugin::Model;
 use tfplugin::diag::Diagnostics;
 use tfplugin::provider::{ListResource, ListResult};
-use tfplugin::schema::{Attribute, Block, Schema};
-use tfplugin::value::{Type, Value};
+use tfplugin::schema::Schema;
+use tfplugin::value::Value;
 
 use crate::connection::Pve;
-use crate::list::{Found, filter, results, text};
+use crate::list::{Found, results, text};
 use crate::resources::user::UserResource;
 
 /// The `pve_user` list resource.
@@ -35,16 +36,7 @@ impl ListResource for UserList {
     }
 
     fn schema(&self) -> Schema {
-        Schema::new(Block {
-            description: "Lists the users of the server (never `root@pam`), sorted by user id. Every filter is optional.".into(),
-            attributes: vec![
-                filter("realm", "Only users of this realm, e.g. `pve` or `ldap`."),
-                Attribute::optional("enabled", Type::Bool)
-                    .description("Only enabled (`true`) or only disabled (`false`) users."),
-                filter("prefix", "Only users whose user id starts with this text, e.g. `ci-`."),
-            ],
-            ..Block::default()
-        })
+        UserListModel::schema()
     }
 
     async fn list(
@@ -55,7 +47,7 @@ impl ListResource for UserList {
     ) -> Result<Vec<ListResult>, Diagnostics> {
         let connection = self.pve.connection()?;
         let request = ListUsers {
-            enabled: config.get("enabled").as_bool(),
+            enabled: config.get(UserListModel::ENABLED).as_bool(),
             full: false,
         };
         let mut users = connection
@@ -65,8 +57,8 @@ impl ListResource for UserList {
             .await
             .map_err(|error| connection.diagnose("list users", &error))?;
         users.sort_by(|a, b| a.userid.as_str().cmp(b.userid.as_str()));
-        let realm = text(config, "realm");
-        let prefix = text(config, "prefix").unwrap_or_default();
+        let realm = text(config, UserListModel::REALM);
+        let prefix = text(config, UserListModel::PREFIX).unwrap_or_default();
         let found = users
             .into_iter()
             .filter(|user| user.userid.as_str() != "root@pam")
@@ -79,4 +71,27 @@ impl ListResource for UserList {
             .collect();
         results(&self.resource, found, include_state, limit).await
     }
+}
+
+/// The configuration of `list "pve_user"`.
+#[derive(Debug, Clone, PartialEq, Eq, Model)]
+#[tf(
+    description = "Lists the users of the server (never `root@pam`), sorted by user id. Every filter is optional."
+)]
+struct UserListModel {
+    #[tf(
+        optional,
+        description = "Only users of this realm, e.g. `pve` or `ldap`."
+    )]
+    realm: Option<String>,
+    #[tf(
+        optional,
+        description = "Only enabled (`true`) or only disabled (`false`) users."
+    )]
+    enabled: Option<bool>,
+    #[tf(
+        optional,
+        description = "Only users whose user id starts with this text, e.g. `ci-`."
+    )]
+    prefix: Option<String>,
 }

@@ -2,14 +2,15 @@
 
 use async_trait::async_trait;
 use proxmox_client::{ListUsers, UserId};
+use tfplugin::Model;
 use tfplugin::diag::Diagnostics;
 use tfplugin::provider::{ListResource, ListResult};
-use tfplugin::schema::{Block, Schema};
+use tfplugin::schema::Schema;
 use tfplugin::value::Value;
 
 use crate::connection::Pve;
 use crate::convert;
-use crate::list::{Found, filter, results, text};
+use crate::list::{Found, results, text};
 use crate::resources::user_token::UserTokenResource;
 
 /// The `pve_user_token` list resource.
@@ -35,23 +36,21 @@ impl ListResource for UserTokenList {
     }
 
     fn schema(&self) -> Schema {
-        Schema::new(Block {
-            description: "Lists API tokens, sorted by token id. Imported tokens have no `value`: PVE never shows a secret again.".into(),
-            attributes: vec![
-                filter("user_id", "Only the tokens of this user, `NAME@REALM`. Unset: the tokens of every user but `root@pam` (one request); `root@pam`'s tokens, often the credentials Terraform itself runs with, are listed only when `user_id = \"root@pam\"`."),
-                filter("prefix", "Only tokens whose name starts with this text."),
-            ],
-            ..Block::default()
-        })
+        UserTokenListModel::schema()
     }
 
     async fn validate(&self, config: &Value) -> Diagnostics {
         let mut diagnostics = Diagnostics::new();
-        convert::check_known_string(config, "user_id", &mut diagnostics, |text| {
-            text.parse::<UserId>()
-                .map(|_| ())
-                .map_err(|error| format!("{error}. Use a value like `ci@pve`."))
-        });
+        convert::check_known_string(
+            config,
+            UserTokenListModel::USER_ID,
+            &mut diagnostics,
+            |text| {
+                text.parse::<UserId>()
+                    .map(|_| ())
+                    .map_err(|error| format!("{error}. Use a value like `ci@pve`."))
+            },
+        );
         diagnostics
     }
 
@@ -63,9 +62,9 @@ impl ListResource for UserTokenList {
     ) -> Result<Vec<ListResult>, Diagnostics> {
         let connection = self.pve.connection()?;
         let client = connection.client();
-        let mut tokens: Vec<(UserId, String)> = match text(config, "user_id") {
+        let mut tokens: Vec<(UserId, String)> = match text(config, UserTokenListModel::USER_ID) {
             Some(user) => {
-                let user: UserId = convert::parse_id(&user, "user_id", "ci@pve")?;
+                let user: UserId = convert::parse_id(&user, UserTokenListModel::USER_ID, "ci@pve")?;
                 match client.tokens(&user).list().await {
                     Ok(list) => list
                         .into_iter()
@@ -111,7 +110,7 @@ impl ListResource for UserTokenList {
                 })
                 .collect(),
         };
-        let prefix = text(config, "prefix").unwrap_or_default();
+        let prefix = text(config, UserTokenListModel::PREFIX).unwrap_or_default();
         tokens.retain(|(_, name)| name.starts_with(&prefix));
         tokens.sort_by(|a, b| (a.0.as_str(), &a.1).cmp(&(b.0.as_str(), &b.1)));
         let found = tokens
@@ -126,4 +125,22 @@ impl ListResource for UserTokenList {
             .collect();
         results(&self.resource, found, include_state, limit).await
     }
+}
+
+/// The configuration of `list "pve_user_token"`.
+#[derive(Debug, Clone, PartialEq, Eq, Model)]
+#[tf(
+    description = "Lists API tokens, sorted by token id. Imported tokens have no `value`: PVE never shows a secret again."
+)]
+struct UserTokenListModel {
+    #[tf(
+        optional,
+        description = "Only the tokens of this user, `NAME@REALM`. Unset: the tokens of every user but `root@pam` (one request); `root@pam`'s tokens, often the credentials Terraform itself runs with, are listed only when `user_id = \"root@pam\"`."
+    )]
+    user_id: Option<String>,
+    #[tf(
+        optional,
+        description = "Only tokens whose name starts with this text."
+    )]
+    prefix: Option<String>,
 }

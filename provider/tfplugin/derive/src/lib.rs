@@ -64,6 +64,8 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
     let mut encoders = Vec::new();
     let mut identity_attributes = Vec::new();
     let mut identity_values = Vec::new();
+    let mut object_types = Vec::new();
+    let mut nested_decoders = Vec::new();
     let mut seen = Vec::<String>::new();
 
     for field in &fields.named {
@@ -151,6 +153,12 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
             };
         });
         inits.push(quote!(#ident));
+        object_types.push(quote! {
+            (::std::string::String::from(#name), <#ty as ::tfplugin::model::Field>::ty())
+        });
+        nested_decoders.push(quote! {
+            #ident: ::tfplugin::model::decode_nested::<#ty>(__tf_object, #name)?
+        });
         encoders.push(quote! {
             (#name, ::tfplugin::model::Field::encode(&self.#ident))
         });
@@ -238,6 +246,27 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
 
             fn identity(&self) -> ::std::option::Option<::tfplugin::value::Value> {
                 #identity_value
+            }
+        }
+
+        // A model is also a field: an object whose attributes are its fields,
+        // for lists of objects such as a data source's entries.
+        impl #impl_generics ::tfplugin::model::Field for #ident #type_generics #where_clause {
+            fn ty() -> ::tfplugin::value::Type {
+                ::tfplugin::value::Type::Object {
+                    attributes: ::std::collections::BTreeMap::from([#(#object_types),*]),
+                    optional: ::std::collections::BTreeSet::new(),
+                }
+            }
+
+            fn decode(
+                __tf_object: &::tfplugin::value::Value,
+            ) -> ::std::result::Result<Self, ::tfplugin::codec::CodecError> {
+                ::std::result::Result::Ok(Self { #(#nested_decoders),* })
+            }
+
+            fn encode(&self) -> ::tfplugin::value::Value {
+                ::tfplugin::model::Model::to_value(self)
             }
         }
     })

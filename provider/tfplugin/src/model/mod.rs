@@ -46,8 +46,11 @@
 //!
 //! Field types are those implementing [`Field`]: `String`, `bool`, `i64`,
 //! `Option<T>`, `BTreeSet<T>` (a set), `Vec<T>` (a list), `BTreeMap<String, T>`
-//! (a map), and [`Unknowable<T>`] for a computed attribute whose unknown value
-//! must survive decoding and be written back as unknown.
+//! (a map), [`Unknowable<T>`] for a computed attribute whose unknown value
+//! must survive decoding and be written back as unknown, and every
+//! `#[derive(Model)]` struct (an object whose attributes are its fields, e.g.
+//! `Vec<EntryModel>` for a list of objects; attribute flags and descriptions
+//! of a nested model are not part of the object type).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -138,6 +141,13 @@ pub fn decode_computed<T: Field + Default>(object: &Value, name: &str) -> Result
         Value::Unknown => Ok(T::default()),
         _ => decode(object, name),
     }
+}
+
+/// Decodes attribute `name` of a nested object (a model used as a field);
+/// the error's path starts at the attribute.
+pub fn decode_nested<T: Field>(object: &Value, name: &str) -> Result<T, CodecError> {
+    decode_value(object.get(name))
+        .map_err(|error| error.within(PathStep::Attribute(name.to_owned())))
 }
 
 /// Decodes attribute `name` of `object`; null decodes as `default`.

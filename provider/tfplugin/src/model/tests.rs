@@ -308,3 +308,65 @@ fn unknowable_keeps_unknown_apart_from_null_and_known() {
     let errors = Membership::from_value(&bad).unwrap_err();
     assert_eq!(errors.0[0].summary, "Invalid groups");
 }
+
+#[derive(Debug, Clone, PartialEq, crate::Model)]
+#[tf(description = "Every group.")]
+struct GroupsModel {
+    #[tf(computed, description = "The groups.")]
+    groups: Vec<GroupModel>,
+}
+
+#[test]
+fn a_model_is_an_object_field() {
+    let group = GroupModel {
+        group_id: "ops".into(),
+        comment: None,
+        members: BTreeSet::from(["a@pve".to_string()]),
+    };
+    let groups = GroupsModel {
+        groups: vec![group.clone()],
+    };
+    let value = groups.to_value();
+    assert_eq!(value.get("groups"), &Value::list([group.to_value()]));
+    assert_eq!(GroupsModel::from_value(&value).unwrap(), groups);
+    assert_eq!(
+        GroupsModel::attributes()[0].ty,
+        Type::List(Box::new(Type::Object {
+            attributes: BTreeMap::from([
+                ("group_id".to_string(), Type::String),
+                ("comment".to_string(), Type::String),
+                ("members".to_string(), Type::Set(Box::new(Type::String))),
+            ]),
+            optional: BTreeSet::new(),
+        }))
+    );
+
+    let bad = Value::object([(
+        "groups",
+        Value::list([group.to_value().with_attr("members", Value::from(1))]),
+    )]);
+    let errors = GroupsModel::from_value(&bad).unwrap_err();
+    assert_eq!(
+        errors.0[0].detail,
+        "groups[0].members: a list or set is required, found a number"
+    );
+}
+
+/// A field may be called `value` (the derive's own input has another name).
+#[derive(Debug, Clone, PartialEq, crate::Model)]
+struct Secretish {
+    #[tf(computed, sensitive)]
+    value: String,
+    #[tf(computed)]
+    expiration_date: Option<String>,
+}
+
+#[test]
+fn a_field_named_value_decodes() {
+    let model = Secretish {
+        value: "v".into(),
+        expiration_date: Some("e".into()),
+    };
+    assert_eq!(Secretish::from_value(&model.to_value()).unwrap(), model);
+    assert!(Secretish::attributes()[0].sensitive);
+}
