@@ -1,11 +1,16 @@
 //! The tfplugin6 `Provider` gRPC service: a registry of the provider's
-//! types, one shared wrapper every RPC runs through, and the RPC bodies
-//! (split by area into the submodules).
+//! types and one shared wrapper every RPC runs through. The tonic trait impl
+//! in [`dispatch`] only hands each RPC to the wrapper with its body; the
+//! bodies live in one module per protocol area.
 
-mod action;
-mod data;
-mod resource;
-mod rpcs;
+mod actions;
+mod data_sources;
+mod dispatch;
+mod ephemeral;
+mod functions;
+mod list;
+mod provider;
+mod resources;
 mod unsupported;
 
 use std::collections::BTreeMap;
@@ -174,6 +179,39 @@ impl Registry {
             .get(type_name)
             .ok_or_else(|| unknown_type("resource type", type_name))
     }
+
+    pub(crate) fn data_source(
+        &self,
+        type_name: &str,
+    ) -> Result<&Entry<dyn DataSource>, Diagnostics> {
+        find(&self.data_sources, "data source", type_name)
+    }
+
+    pub(crate) fn ephemeral(
+        &self,
+        type_name: &str,
+    ) -> Result<&Entry<dyn EphemeralResource>, Diagnostics> {
+        find(&self.ephemerals, "ephemeral resource", type_name)
+    }
+
+    pub(crate) fn list(&self, type_name: &str) -> Result<&Entry<dyn ListResource>, Diagnostics> {
+        find(&self.lists, "list resource", type_name)
+    }
+
+    pub(crate) fn action(&self, type_name: &str) -> Result<&Entry<dyn Action>, Diagnostics> {
+        find(&self.actions, "action", type_name)
+    }
+}
+
+/// The entry of a plain-schema type, or an "unknown type" error naming
+/// `kind`.
+fn find<'a, T: ?Sized>(
+    map: &'a BTreeMap<String, Entry<T>>,
+    kind: &str,
+    type_name: &str,
+) -> Result<&'a Entry<T>, Diagnostics> {
+    map.get(type_name)
+        .ok_or_else(|| unknown_type(kind, type_name))
 }
 
 fn unknown_type(kind: &str, type_name: &str) -> Diagnostics {
@@ -260,52 +298,6 @@ with_diagnostics!(
     plan_action::Response.diagnostics,
     validate_action_config::Response.diagnostics,
 );
-
-impl WithDiagnostics for pb::invoke_action::event::Completed {
-    fn add_diagnostics(&mut self, diagnostics: Diagnostics) {
-        self.diagnostics.extend(convert::diagnostics(diagnostics));
-    }
-}
-
-/// CallFunction has no diagnostics: errors become its `FunctionError`.
-impl WithDiagnostics for pb::call_function::Response {
-    fn add_diagnostics(&mut self, diagnostics: Diagnostics) {
-        let errors: Vec<String> = diagnostics
-            .iter()
-            .filter(|d| d.is_error())
-            .map(|d| {
-                if d.detail.is_empty() {
-                    d.summary.clone()
-                } else {
-                    format!("{}: {}", d.summary, d.detail)
-                }
-            })
-            .collect();
-        if !errors.is_empty() && self.error.is_none() {
-            self.error = Some(pb::FunctionError {
-                text: errors.join("\n"),
-                function_argument: None,
-            });
-        }
-    }
-}
-
-/// The events of one ListResource call, before they become a stream.
-#[derive(Default)]
-pub(crate) struct ListEvents {
-    pub events: Vec<pb::list_resource::Event>,
-}
-
-impl WithDiagnostics for ListEvents {
-    fn add_diagnostics(&mut self, diagnostics: Diagnostics) {
-        if !diagnostics.is_empty() {
-            self.events.push(pb::list_resource::Event {
-                diagnostic: convert::diagnostics(diagnostics),
-                ..Default::default()
-            });
-        }
-    }
-}
 
 /// The gRPC service object.
 pub(crate) struct ProviderService {

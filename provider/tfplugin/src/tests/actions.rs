@@ -3,10 +3,9 @@
 
 use tokio_stream::StreamExt as _;
 
-use super::Harness;
+use super::{Harness, encode, metadata, provider_schema};
 use crate::proto::tfplugin6 as pb;
 use crate::value::{Type, Value};
-use crate::wire;
 
 fn countdown_type() -> Type {
     Type::object([
@@ -22,7 +21,7 @@ fn config(steps: Value, fail: bool, hang: bool) -> Option<pb::DynamicValue> {
         ("fail", Value::Bool(fail)),
         ("hang", Value::Bool(hang)),
     ]);
-    Some(wire::encode(&value, &countdown_type()).expect("encode"))
+    encode(&value, &countdown_type())
 }
 
 fn invoke_request(steps: i64, fail: bool, hang: bool) -> pb::invoke_action::Request {
@@ -52,13 +51,8 @@ async fn collect(
 
 #[tokio::test]
 async fn schema_and_metadata_list_actions() {
-    let h = Harness::start().await;
-    let mut client = h.client().await;
-    let schema = client
-        .get_provider_schema(pb::get_provider_schema::Request {})
-        .await
-        .expect("schema")
-        .into_inner();
+    let (_server, mut client) = Harness::connected().await;
+    let schema = provider_schema(&mut client).await;
     let action = &schema.action_schemas["fake_countdown"];
     let block = action
         .schema
@@ -69,11 +63,7 @@ async fn schema_and_metadata_list_actions() {
     assert_eq!(names, ["steps", "fail", "hang"]);
     assert!(block.attributes[0].required);
 
-    let metadata = client
-        .get_metadata(pb::get_metadata::Request {})
-        .await
-        .expect("metadata")
-        .into_inner();
+    let metadata = metadata(&mut client).await;
     let actions: Vec<_> = metadata
         .actions
         .iter()
@@ -84,8 +74,7 @@ async fn schema_and_metadata_list_actions() {
 
 #[tokio::test]
 async fn validate_and_plan_reach_the_action() {
-    let h = Harness::start().await;
-    let mut client = h.client().await;
+    let (_server, mut client) = Harness::connected().await;
     let invalid = client
         .validate_action_config(pb::validate_action_config::Request {
             type_name: "fake_countdown".into(),
@@ -130,8 +119,7 @@ async fn validate_and_plan_reach_the_action() {
 
 #[tokio::test]
 async fn invoke_streams_progress_then_one_completion() {
-    let h = Harness::start().await;
-    let mut client = h.client().await;
+    let (_server, mut client) = Harness::connected().await;
     let stream = client
         .invoke_action(invoke_request(3, false, false))
         .await
@@ -175,8 +163,7 @@ async fn invoke_streams_progress_then_one_completion() {
 
 #[tokio::test]
 async fn stop_provider_interrupts_a_running_action() {
-    let h = Harness::start().await;
-    let mut client = h.client().await;
+    let (_server, mut client) = Harness::connected().await;
     let mut stream = client
         .invoke_action(invoke_request(1, false, true))
         .await

@@ -16,11 +16,14 @@ use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, Server
 use tokio::sync::watch;
 use tonic::transport::{Channel, Endpoint, Uri};
 
+use crate::proto::tfplugin6 as pb;
 use crate::proto::tfplugin6::provider_client::ProviderClient;
 use crate::serve::{Running, start, start_tcp};
 use crate::service::Registry;
 use crate::tls::PinnedClientCert;
 use crate::transport::ListenAddress;
+use crate::value::{Type, Value};
+use crate::wire;
 
 /// A client identity like Terraform's: self-signed ECDSA P-521, CA:true.
 pub(crate) struct ClientIdentity {
@@ -200,4 +203,51 @@ impl Harness {
             .expect("connect");
         ProviderClient::new(channel)
     }
+
+    /// A fresh server and a client connected to it, the start of most tests.
+    pub(crate) async fn connected() -> (Self, ProviderClient<Channel>) {
+        let harness = Self::start().await;
+        let client = harness.client().await;
+        (harness, client)
+    }
+
+    /// Whether the server refuses a client presenting `identity` (or no
+    /// certificate); with TLS 1.3 the client may only notice on first use.
+    pub(crate) async fn refuses(&self, identity: Option<&ClientIdentity>) -> bool {
+        match self.channel(identity).await {
+            Err(_) => true,
+            Ok(channel) => ProviderClient::new(channel)
+                .get_metadata(pb::get_metadata::Request {})
+                .await
+                .is_err(),
+        }
+    }
+}
+
+/// `value` as Terraform sends it.
+pub(crate) fn encode(value: &Value, ty: &Type) -> Option<pb::DynamicValue> {
+    Some(wire::encode(value, ty).expect("encode"))
+}
+
+/// A value the server sent.
+pub(crate) fn decode(value: Option<&pb::DynamicValue>, ty: &Type) -> Value {
+    wire::decode(value, ty).expect("decode")
+}
+
+pub(crate) async fn metadata(client: &mut ProviderClient<Channel>) -> pb::get_metadata::Response {
+    client
+        .get_metadata(pb::get_metadata::Request {})
+        .await
+        .expect("get metadata")
+        .into_inner()
+}
+
+pub(crate) async fn provider_schema(
+    client: &mut ProviderClient<Channel>,
+) -> pb::get_provider_schema::Response {
+    client
+        .get_provider_schema(pb::get_provider_schema::Request {})
+        .await
+        .expect("get provider schema")
+        .into_inner()
 }

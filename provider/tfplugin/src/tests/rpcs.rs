@@ -1,22 +1,21 @@
 use base64::Engine as _;
 
 use super::fake::thing_schema;
-use super::{ClientIdentity, Harness};
+use super::{ClientIdentity, Harness, decode, encode, metadata, provider_schema};
 use crate::proto::plugin as go_plugin;
 use crate::proto::tfplugin6 as pb;
 use crate::value::{Type, Value};
-use crate::wire;
 
 fn thing_type() -> Type {
     thing_schema().value_type()
 }
 
 fn dv(value: &Value) -> Option<pb::DynamicValue> {
-    Some(wire::encode(value, &thing_type()).expect("encode"))
+    encode(value, &thing_type())
 }
 
 fn undv(value: Option<&pb::DynamicValue>) -> Value {
-    wire::decode(value, &thing_type()).expect("decode")
+    decode(value, &thing_type())
 }
 
 fn thing(pairs: &[(&str, Value)]) -> Value {
@@ -73,13 +72,8 @@ async fn handshake_line_carries_the_unpadded_server_certificate() {
 
 #[tokio::test]
 async fn mutual_tls_accepts_only_the_announced_client_certificate() {
-    let h = Harness::start().await;
-    let mut client = h.client().await;
-    let metadata = client
-        .get_metadata(pb::get_metadata::Request {})
-        .await
-        .expect("get metadata")
-        .into_inner();
+    let (h, mut client) = Harness::connected().await;
+    let metadata = metadata(&mut client).await;
     assert_eq!(metadata.resources[0].type_name, "fake_thing");
     let capabilities = metadata.server_capabilities.expect("capabilities");
     assert!(capabilities.plan_destroy && capabilities.move_resource_state);
@@ -87,24 +81,12 @@ async fn mutual_tls_accepts_only_the_announced_client_certificate() {
 
     // No certificate: the server refuses the handshake (with TLS 1.3 the
     // client notices on first use).
-    let refused = match h.channel(None).await {
-        Err(_) => true,
-        Ok(channel) => pb::provider_client::ProviderClient::new(channel)
-            .get_metadata(pb::get_metadata::Request {})
-            .await
-            .is_err(),
-    };
+    let refused = h.refuses(None).await;
     assert!(refused, "a client without a certificate must be refused");
 
     // Another self-signed P-521 certificate: refused too.
     let stranger = ClientIdentity::generate();
-    let refused = match h.channel(Some(&stranger)).await {
-        Err(_) => true,
-        Ok(channel) => pb::provider_client::ProviderClient::new(channel)
-            .get_metadata(pb::get_metadata::Request {})
-            .await
-            .is_err(),
-    };
+    let refused = h.refuses(Some(&stranger)).await;
     assert!(
         refused,
         "a client with a different certificate must be refused"
@@ -142,21 +124,11 @@ async fn tcp_transport_announces_a_loopback_port_in_range_with_mutual_tls() {
     assert!(!fields[5].is_empty(), "the server certificate is announced");
 
     let mut client = h.client().await;
-    let metadata = client
-        .get_metadata(pb::get_metadata::Request {})
-        .await
-        .expect("get metadata over tcp")
-        .into_inner();
+    let metadata = metadata(&mut client).await;
     assert_eq!(metadata.resources[0].type_name, "fake_thing");
 
     let stranger = ClientIdentity::generate();
-    let refused = match h.channel(Some(&stranger)).await {
-        Err(_) => true,
-        Ok(channel) => pb::provider_client::ProviderClient::new(channel)
-            .get_metadata(pb::get_metadata::Request {})
-            .await
-            .is_err(),
-    };
+    let refused = h.refuses(Some(&stranger)).await;
     assert!(
         refused,
         "over tcp, a foreign certificate must be refused too"
@@ -209,13 +181,8 @@ async fn health_and_controller_shutdown() {
 
 #[tokio::test]
 async fn provider_schema_describes_attributes_blocks_and_identity() {
-    let h = Harness::start().await;
-    let mut client = h.client().await;
-    let schema = client
-        .get_provider_schema(pb::get_provider_schema::Request {})
-        .await
-        .expect("schema")
-        .into_inner();
+    let (_server, mut client) = Harness::connected().await;
+    let schema = provider_schema(&mut client).await;
     assert!(schema.diagnostics.is_empty());
     assert!(schema.provider.is_some());
     let thing = &schema.resource_schemas["fake_thing"];
@@ -287,8 +254,7 @@ fn replace_paths(response: &pb::plan_resource_change::Response) -> Vec<String> {
 
 #[tokio::test]
 async fn plan_create_marks_computed_unknown_applies_defaults_and_nulls_write_only() {
-    let h = Harness::start().await;
-    let mut client = h.client().await;
+    let (_server, mut client) = Harness::connected().await;
     let config = thing(&[("name", s("a")), ("password", s("hunter2"))]);
     let response = plan(&mut client, &Value::Null, &config, &config).await;
     assert!(
@@ -307,8 +273,7 @@ async fn plan_create_marks_computed_unknown_applies_defaults_and_nulls_write_onl
 
 #[tokio::test]
 async fn plan_update_keeps_state_where_asked_and_reports_replacement() {
-    let h = Harness::start().await;
-    let mut client = h.client().await;
+    let (_server, mut client) = Harness::connected().await;
     let prior = thing(&[
         ("name", s("a")),
         ("id", s("id-a")),
@@ -355,8 +320,7 @@ async fn plan_update_keeps_state_where_asked_and_reports_replacement() {
 
 #[tokio::test]
 async fn apply_dispatches_and_never_returns_write_only_values() {
-    let h = Harness::start().await;
-    let mut client = h.client().await;
+    let (h, mut client) = Harness::connected().await;
     let config = thing(&[("name", s("a")), ("password", s("hunter2"))]);
     let planned = thing(&[
         ("name", s("a")),
@@ -470,8 +434,7 @@ async fn apply_dispatches_and_never_returns_write_only_values() {
 /// object that may exist (and, for a token, its one-time secret).
 #[tokio::test]
 async fn failed_apply_and_read_keep_prior_or_planned_state() {
-    let h = Harness::start().await;
-    let mut client = h.client().await;
+    let (_server, mut client) = Harness::connected().await;
     let apply = |prior: Value, planned: Value| pb::apply_resource_change::Request {
         type_name: "fake_thing".into(),
         prior_state: dv(&prior),
@@ -551,8 +514,7 @@ async fn failed_apply_and_read_keep_prior_or_planned_state() {
 
 #[tokio::test]
 async fn import_then_read() {
-    let h = Harness::start().await;
-    let mut client = h.client().await;
+    let (_server, mut client) = Harness::connected().await;
     let imported = client
         .import_resource_state(pb::import_resource_state::Request {
             type_name: "fake_thing".into(),
@@ -611,8 +573,7 @@ async fn import_then_read() {
 
 #[tokio::test]
 async fn validation_reports_attribute_paths_and_write_only_support() {
-    let h = Harness::start().await;
-    let mut client = h.client().await;
+    let (_server, mut client) = Harness::connected().await;
     let response = client
         .validate_resource_config(pb::validate_resource_config::Request {
             type_name: "fake_thing".into(),
@@ -655,8 +616,7 @@ async fn validation_reports_attribute_paths_and_write_only_support() {
 
 #[tokio::test]
 async fn unsupported_rpcs_answer_with_a_clear_diagnostic() {
-    let h = Harness::start().await;
-    let mut client = h.client().await;
+    let (_server, mut client) = Harness::connected().await;
     let generated = client
         .generate_resource_config(pb::generate_resource_config::Request {
             type_name: "fake_thing".into(),
@@ -684,8 +644,7 @@ async fn unsupported_rpcs_answer_with_a_clear_diagnostic() {
 
 #[tokio::test]
 async fn upgrade_state_reads_json_and_refuses_flatmap() {
-    let h = Harness::start().await;
-    let mut client = h.client().await;
+    let (_server, mut client) = Harness::connected().await;
     let upgraded = client
         .upgrade_resource_state(pb::upgrade_resource_state::Request {
             type_name: "fake_thing".into(),
@@ -742,36 +701,30 @@ async fn upgrade_state_reads_json_and_refuses_flatmap() {
 
 #[tokio::test]
 async fn data_sources_and_functions() {
-    let h = Harness::start().await;
-    let mut client = h.client().await;
+    let (_server, mut client) = Harness::connected().await;
     let lookup_type = Type::object([("input", Type::String), ("output", Type::String)]);
     let read = client
         .read_data_source(pb::read_data_source::Request {
             type_name: "fake_lookup".into(),
-            config: Some(
-                wire::encode(&Value::object([("input", s("abc"))]), &lookup_type).expect("encode"),
-            ),
+            config: encode(&Value::object([("input", s("abc"))]), &lookup_type),
             ..Default::default()
         })
         .await
         .expect("read data")
         .into_inner();
-    let state = wire::decode(read.state.as_ref(), &lookup_type).expect("decode");
+    let state = decode(read.state.as_ref(), &lookup_type);
     assert_eq!(state.get("output"), &s("ABC"));
 
     let call = |text: &str| pb::call_function::Request {
         name: "upper".into(),
-        arguments: vec![wire::encode(&s(text), &Type::String).expect("encode")],
+        arguments: vec![encode(&s(text), &Type::String).expect("argument")],
     };
     let ok = client
         .call_function(call("hi"))
         .await
         .expect("call")
         .into_inner();
-    assert_eq!(
-        wire::decode(ok.result.as_ref(), &Type::String).expect("decode"),
-        s("HI")
-    );
+    assert_eq!(decode(ok.result.as_ref(), &Type::String), s("HI"));
     let failed = client
         .call_function(call(""))
         .await

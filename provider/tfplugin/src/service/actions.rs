@@ -13,22 +13,22 @@ use tokio::sync::{mpsc, watch};
 use tokio_stream::wrappers::UnboundedReceiverStream;
 use tonic::Status;
 
-use super::{Entry, Outcome, ProviderService, Registry, Reply, decode, run, unknown_type};
+use super::{Outcome, ProviderService, Registry, Reply, WithDiagnostics, decode, run};
+use crate::convert;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::plan;
 use crate::proto::tfplugin6 as pb;
-use crate::provider::{Action, ActionContext};
+use crate::provider::ActionContext;
 
 /// The event stream of one InvokeAction call.
 pub(crate) type InvokeEvents = UnboundedReceiverStream<Result<pb::invoke_action::Event, Status>>;
 
 type EventSender = mpsc::UnboundedSender<Result<pb::invoke_action::Event, Status>>;
 
-fn find<'a>(registry: &'a Registry, type_name: &str) -> Result<&'a Entry<dyn Action>, Diagnostics> {
-    registry
-        .actions
-        .get(type_name)
-        .ok_or_else(|| unknown_type("action", type_name))
+impl WithDiagnostics for pb::invoke_action::event::Completed {
+    fn add_diagnostics(&mut self, diagnostics: Diagnostics) {
+        self.diagnostics.extend(convert::diagnostics(diagnostics));
+    }
 }
 
 fn progress_event(message: String) -> pb::invoke_action::Event {
@@ -50,7 +50,7 @@ impl ProviderService {
         &self,
         req: pb::validate_action_config::Request,
     ) -> Outcome<pb::validate_action_config::Response> {
-        let entry = find(&self.registry, &req.type_name)?;
+        let entry = self.registry.action(&req.type_name)?;
         let config = decode(req.config.as_ref(), &entry.ty, "action configuration")?;
         Ok(Reply::with(
             Default::default(),
@@ -62,7 +62,7 @@ impl ProviderService {
         &self,
         req: pb::plan_action::Request,
     ) -> Outcome<pb::plan_action::Response> {
-        let entry = find(&self.registry, &req.action_type)?;
+        let entry = self.registry.action(&req.action_type)?;
         let config = decode(req.config.as_ref(), &entry.ty, "action configuration")?;
         let client = self.client_info(req.client_capabilities.as_ref());
         Ok(Reply::with(
@@ -78,11 +78,6 @@ impl ProviderService {
         let stop = self.stop.subscribe();
         tokio::spawn(drive_invocation(registry, req, stop, events));
         UnboundedReceiverStream::new(stream)
-    }
-
-    /// StopProvider: running invocations are interrupted, later ones refused.
-    pub(super) fn stop(&self) {
-        self.stop.send_replace(true);
     }
 }
 
@@ -126,7 +121,7 @@ async fn invoke(
     context: &ActionContext,
     events: &EventSender,
 ) -> Outcome<pb::invoke_action::event::Completed> {
-    let entry = find(registry, &req.action_type)?;
+    let entry = registry.action(&req.action_type)?;
     let config = decode(req.config.as_ref(), &entry.ty, "action configuration")?;
     if let Some(path) = plan::first_unknown(&config) {
         return Err(Diagnostic::error(

@@ -4,7 +4,7 @@
 use futures::stream;
 use tonic::{Request, Response, Status, Streaming};
 
-use super::action::InvokeEvents;
+use super::actions::InvokeEvents;
 use super::unsupported::unsupported;
 use super::{Outcome, ProviderService};
 use crate::proto::tfplugin6 as pb;
