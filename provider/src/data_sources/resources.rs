@@ -2,15 +2,18 @@
 //! cluster the credential may audit (`GET /cluster/resources`), with the
 //! ACL path of each, e.g. to grant a role on every guest with a tag.
 
+use std::collections::BTreeSet;
+
 use async_trait::async_trait;
 use proxmox_client::ClusterResource;
+use tfplugin::Model;
 use tfplugin::diag::Diagnostics;
 use tfplugin::provider::DataSource;
-use tfplugin::schema::{Attribute, Block, Schema};
-use tfplugin::value::{Type, Value};
+use tfplugin::schema::Schema;
+use tfplugin::value::Value;
 
 use crate::connection::Pve;
-use crate::convert::{self, check_known_string, object_type, string_set};
+use crate::convert::{self, check_known_string};
 
 /// The `type` values: PVE's own filter names.
 const KINDS: [&str; 3] = ["vm", "storage", "node"];
@@ -28,20 +31,55 @@ impl ResourcesDataSource {
     }
 }
 
-fn resource_type() -> Type {
-    object_type(&[
-        ("id", Type::String),
-        ("type", Type::String),
-        ("node", Type::String),
-        ("vm_id", Type::Number),
-        ("name", Type::String),
-        ("status", Type::String),
-        ("tags", Type::List(Box::new(Type::String))),
-        ("storage", Type::String),
-        ("pool", Type::String),
-        ("template", Type::Bool),
-        ("acl_path", Type::String),
-    ])
+#[async_trait]
+impl DataSource for ResourcesDataSource {
+    fn type_name(&self) -> &str {
+        "pve_resources"
+    }
+
+    fn schema(&self) -> Schema {
+        ResourcesModel::schema()
+    }
+
+    async fn validate(&self, config: &Value) -> Diagnostics {
+        let mut diagnostics = Diagnostics::new();
+        check_known_string(config, ResourcesModel::TYPE, &mut diagnostics, |text| {
+            if KINDS.contains(&text) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "`{text}` is not a resource type. Use one of `vm`, `storage` or `node`, or leave `type` unset for all."
+                ))
+            }
+        });
+        diagnostics
+    }
+
+    async fn read(&self, config: &Value) -> Result<Value, Diagnostics> {
+        let kind = convert::string(config, ResourcesModel::TYPE)?;
+        let tags = convert::strings(config, ResourcesModel::TAGS)?;
+        let connection = self.pve.connection()?;
+        let mut resources = connection
+            .client()
+            .cluster()
+            .resources(kind.as_deref())
+            .await
+            .map_err(|error| connection.diagnose("list cluster resources", &error))?;
+        if let Some(wanted) = &tags {
+            resources.retain(|resource| {
+                let carried = resource.tag_list();
+                wanted.iter().all(|tag| carried.contains(tag))
+            });
+        }
+        resources.sort_by(|a, b| a.id.cmp(&b.id));
+        // The arguments go back as configured.
+        let model = ResourcesModel {
+            r#type: kind,
+            tags: tags.map(|tags| tags.into_iter().collect()),
+            resources: resources.iter().map(ResourceEntry::from_api).collect(),
+        };
+        Ok(model.to_value())
+    }
 }
 
 /// The path ACLs on this resource use (null for kinds without one here).
@@ -58,93 +96,72 @@ fn acl_path(resource: &ClusterResource) -> Option<String> {
     }
 }
 
-fn resource_value(resource: &ClusterResource) -> Value {
-    Value::object([
-        ("id", Value::string(resource.id.as_str())),
-        ("type", Value::string(resource.kind.as_str())),
-        ("node", convert::opt_string(resource.node.clone())),
-        ("vm_id", resource.vmid.map_or(Value::Null, Value::from)),
-        ("name", convert::opt_string(resource.name.clone())),
-        ("status", convert::opt_string(resource.status.clone())),
-        (
-            "tags",
-            Value::list(resource.tag_list().into_iter().map(Value::String)),
-        ),
-        ("storage", convert::opt_string(resource.storage.clone())),
-        ("pool", convert::opt_string(resource.pool.clone())),
-        (
-            "template",
-            resource.template.map_or(Value::Null, Value::Bool),
-        ),
-        ("acl_path", convert::opt_string(acl_path(resource))),
-    ])
+/// The state of data `pve_resources`.
+#[derive(Debug, Clone, PartialEq, Eq, Model)]
+#[tf(
+    description = "The guests, storages and nodes of the Proxmox VE cluster that the provider's credential may audit (`GET /cluster/resources`: guests need `VM.Audit`, storages `Datastore.Audit`), each with the ACL path that grants on it. \
+Use it to build ACLs for every guest carrying a tag, e.g. `for_each` over the `acl_path` of `data.pve_resources.web.resources`. Guests that do not exist are never listed."
+)]
+struct ResourcesModel {
+    #[tf(
+        optional,
+        description = "Only this kind: `vm` (VMs and containers), `storage` or `node`. Default: every kind, pools and SDN zones included."
+    )]
+    r#type: Option<String>,
+    #[tf(
+        optional,
+        description = "Only resources carrying every one of these tags (guest tags; other kinds have none, so they drop out)."
+    )]
+    tags: Option<BTreeSet<String>>,
+    #[tf(
+        computed,
+        description = "The resources, sorted by `id`: `id` (`qemu/100`, `storage/pve/local`, `node/pve`, …), `type` (`qemu`, `lxc`, `storage`, `node`, `pool`, `sdn`), `node`, `vm_id`, `name`, `status`, `tags`, `storage`, `pool` (the pool a guest or storage belongs to, shown with `Pool.Audit` on it), `template` and `acl_path` (`/vms/<vm_id>`, `/storage/<storage>`, `/nodes/<node>` or `/pool/<pool>`; null for other kinds). Absent values are null. A storage available on several nodes appears once per node, with the same `acl_path` (`toset` drops the repeats)."
+    )]
+    resources: Vec<ResourceEntry>,
 }
 
-#[async_trait]
-impl DataSource for ResourcesDataSource {
-    fn type_name(&self) -> &str {
-        "pve_resources"
-    }
+/// One entry of `pve_resources.resources`.
+#[derive(Debug, Clone, PartialEq, Eq, Model)]
+struct ResourceEntry {
+    #[tf(computed)]
+    id: String,
+    #[tf(computed)]
+    r#type: String,
+    #[tf(computed)]
+    node: Option<String>,
+    #[tf(computed)]
+    vm_id: Option<i64>,
+    #[tf(computed)]
+    name: Option<String>,
+    #[tf(computed)]
+    status: Option<String>,
+    #[tf(computed)]
+    tags: Vec<String>,
+    #[tf(computed)]
+    storage: Option<String>,
+    #[tf(computed)]
+    pool: Option<String>,
+    #[tf(computed)]
+    template: Option<bool>,
+    #[tf(computed)]
+    acl_path: Option<String>,
+}
 
-    fn schema(&self) -> Schema {
-        Schema::new(Block {
-            description: "The guests, storages and nodes of the Proxmox VE cluster that the provider's credential may audit (`GET /cluster/resources`: guests need `VM.Audit`, storages `Datastore.Audit`), each with the ACL path that grants on it. \
-Use it to build ACLs for every guest carrying a tag, e.g. `for_each` over the `acl_path` of `data.pve_resources.web.resources`. Guests that do not exist are never listed.".into(),
-            attributes: vec![
-                Attribute::optional("type", Type::String).description(
-                    "Only this kind: `vm` (VMs and containers), `storage` or `node`. Default: every kind, pools and SDN zones included.",
-                ),
-                Attribute::optional("tags", string_set()).description(
-                    "Only resources carrying every one of these tags (guest tags; other kinds have none, so they drop out).",
-                ),
-                Attribute::computed("resources", Type::List(Box::new(resource_type()))).description(
-                    "The resources, sorted by `id`: `id` (`qemu/100`, `storage/pve/local`, `node/pve`, …), `type` (`qemu`, `lxc`, `storage`, `node`, `pool`, `sdn`), `node`, `vm_id`, `name`, `status`, `tags`, `storage`, `pool` (the pool a guest or storage belongs to, shown with `Pool.Audit` on it), `template` and `acl_path` (`/vms/<vm_id>`, `/storage/<storage>`, `/nodes/<node>` or `/pool/<pool>`; null for other kinds). Absent values are null. A storage available on several nodes appears once per node, with the same `acl_path` (`toset` drops the repeats).",
-                ),
-            ],
-            ..Block::default()
-        })
-    }
-
-    async fn validate(&self, config: &Value) -> Diagnostics {
-        let mut diagnostics = Diagnostics::new();
-        check_known_string(config, "type", &mut diagnostics, |text| {
-            if KINDS.contains(&text) {
-                Ok(())
-            } else {
-                Err(format!(
-                    "`{text}` is not a resource type. Use one of `vm`, `storage` or `node`, or leave `type` unset for all."
-                ))
-            }
-        });
-        diagnostics
-    }
-
-    async fn read(&self, config: &Value) -> Result<Value, Diagnostics> {
-        let kind = convert::string(config, "type")?;
-        let tags = convert::strings(config, "tags")?;
-        let connection = self.pve.connection()?;
-        let mut resources = connection
-            .client()
-            .cluster()
-            .resources(kind.as_deref())
-            .await
-            .map_err(|error| connection.diagnose("list cluster resources", &error))?;
-        if let Some(wanted) = &tags {
-            resources.retain(|resource| {
-                let carried = resource.tag_list();
-                wanted.iter().all(|tag| carried.contains(tag))
-            });
+impl ResourceEntry {
+    fn from_api(resource: &ClusterResource) -> Self {
+        ResourceEntry {
+            id: resource.id.clone(),
+            r#type: resource.kind.clone(),
+            node: resource.node.clone(),
+            vm_id: resource.vmid,
+            name: resource.name.clone(),
+            status: resource.status.clone(),
+            tags: resource.tag_list(),
+            storage: resource.storage.clone(),
+            pool: resource.pool.clone(),
+            template: resource.template,
+            acl_path: acl_path(resource),
         }
-        resources.sort_by(|a, b| a.id.cmp(&b.id));
-        // The arguments go back as configured.
-        Ok(Value::object([
-            ("type", config.get("type").clone()),
-            ("tags", config.get("tags").clone()),
-            (
-                "resources",
-                Value::list(resources.iter().map(resource_value)),
-            ),
-        ]))
     }
 }
 
@@ -172,8 +189,12 @@ mod tests {
         assert_eq!(acl_path(&node).as_deref(), Some("/nodes/pve"));
         let zone = resource(serde_json::json!({"id": "sdn/pve/localnetwork", "type": "sdn"}));
         assert_eq!(acl_path(&zone), None);
-        let value = resource_value(&guest);
-        assert_eq!(value.get("vm_id"), &Value::from(101));
-        assert_eq!(value.get("storage"), &Value::Null);
+        let value = ResourceEntry::from_api(&guest).to_value();
+        assert_eq!(value.get(ResourceEntry::VM_ID), &Value::from(101));
+        assert_eq!(value.get(ResourceEntry::STORAGE), &Value::Null);
+        assert_eq!(
+            value.get(ResourceEntry::TAGS),
+            &Value::list([Value::from("prod"), Value::from("web")])
+        );
     }
 }
