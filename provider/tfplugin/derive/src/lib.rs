@@ -33,6 +33,8 @@ struct FieldSpec {
     default: Option<Expr>,
     identity: Option<Expr>,
     identity_optional: bool,
+    /// A nested block (`Vec<M>` of a model `M`), not an attribute.
+    block: bool,
 }
 
 /// What `#[tf(…)]` says about the struct.
@@ -66,6 +68,7 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
     let mut identity_values = Vec::new();
     let mut object_types = Vec::new();
     let mut nested_decoders = Vec::new();
+    let mut blocks = Vec::new();
     let mut seen = Vec::<String>::new();
 
     for field in &fields.named {
@@ -111,7 +114,7 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
             || quote!(::std::option::Option::None),
             |d| quote!(::std::option::Option::Some(::tfplugin::value::Value::from(#d))),
         );
-        attributes.push(quote! {
+        let schema_entry = quote! {
             ::tfplugin::schema::Attribute {
                 name: ::std::string::String::from(#name),
                 ty: <#ty as ::tfplugin::model::Field>::ty(),
@@ -129,14 +132,22 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
                 },
                 ..::std::default::Default::default()
             }
-        });
+        };
+        if spec.block {
+            blocks.push(quote! {
+                <#ty as ::tfplugin::model::BlockField>::nested_block(#name, #deprecated)
+            });
+        } else {
+            attributes.push(schema_entry);
+        }
 
         // Computed attributes are unknown in a plan until apply: they decode
         // to their type's default (an empty string or set, `None`) instead of
         // failing. Every other attribute must be known.
         // An attribute with a default decodes null (a value written before
         // the framework applied the default) as the default.
-        let decode = if spec.computed {
+        // A block left out of the configuration is an empty list.
+        let decode = if spec.computed || spec.block {
             quote!(::tfplugin::model::decode_computed::<#ty>(__tf_object, #name))
         } else if let Some(default) = &spec.default {
             quote!(::tfplugin::model::decode_or::<#ty>(__tf_object, #name, ::tfplugin::value::Value::from(#default)))
@@ -224,6 +235,10 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
                 ::std::vec![#(#attributes),*]
             }
 
+            fn blocks() -> ::std::vec::Vec<::tfplugin::schema::NestedBlock> {
+                ::std::vec![#(#blocks),*]
+            }
+
             fn identity_schema() -> ::std::option::Option<::tfplugin::schema::IdentitySchema> {
                 #identity_schema
             }
@@ -301,6 +316,8 @@ fn field_spec(field: &syn::Field) -> syn::Result<FieldSpec> {
                 spec.optional = true;
             } else if flag("computed") {
                 spec.computed = true;
+            } else if flag("block") {
+                spec.block = true;
             } else if flag("sensitive") {
                 spec.sensitive = true;
             } else if flag("write_only") {
@@ -336,6 +353,25 @@ fn field_spec(field: &syn::Field) -> syn::Result<FieldSpec> {
 
 /// The combinations Terraform accepts: required alone, or optional and/or computed.
 fn check_flags(ident: &Ident, spec: &FieldSpec) -> syn::Result<()> {
+    if spec.block {
+        let attribute_flags = spec.required
+            || spec.optional
+            || spec.computed
+            || spec.sensitive
+            || spec.write_only
+            || spec.requires_replace
+            || spec.use_state_for_unknown
+            || spec.default.is_some()
+            || spec.identity.is_some()
+            || spec.description.is_some();
+        if attribute_flags {
+            return Err(syn::Error::new_spanned(
+                ident,
+                "a `block` takes its description and attributes from its model: only `name = …` and `deprecated` apply",
+            ));
+        }
+        return Ok(());
+    }
     if spec.required && (spec.optional || spec.computed) {
         return Err(syn::Error::new_spanned(
             ident,

@@ -57,7 +57,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::codec::CodecError;
 use crate::diag::{Diagnostic, Diagnostics, PathStep};
 use crate::provider::ResourceState;
-use crate::schema::{Attribute, Block, IdentitySchema, Schema};
+use crate::schema::{Attribute, Block, IdentitySchema, NestedBlock, Nesting, Schema};
 use crate::value::{Type, Value};
 
 pub use tfplugin_derive::Model;
@@ -72,6 +72,11 @@ pub trait Model: Sized {
 
     /// The schema attributes, in field order.
     fn attributes() -> Vec<Attribute>;
+
+    /// The nested blocks, from the fields marked `block`, in field order.
+    fn blocks() -> Vec<NestedBlock> {
+        Vec::new()
+    }
 
     /// The identity schema, from the fields marked `identity`; `None` without any.
     fn identity_schema() -> Option<IdentitySchema>;
@@ -90,6 +95,7 @@ pub trait Model: Sized {
         Block {
             description: Self::description(),
             attributes: Self::attributes(),
+            blocks: Self::blocks(),
             ..Block::default()
         }
     }
@@ -108,6 +114,26 @@ pub trait Model: Sized {
             state: self.to_value(),
             identity: self.identity(),
             private: Vec::new(),
+        }
+    }
+}
+
+/// A field that is a nested block (`#[tf(block)]`): `Vec<M>` of a model `M`
+/// is a list block whose description and attributes are `M`'s.
+pub trait BlockField {
+    /// The block named `name`.
+    fn nested_block(name: &str, deprecated: bool) -> NestedBlock;
+}
+
+impl<M: Model> BlockField for Vec<M> {
+    fn nested_block(name: &str, deprecated: bool) -> NestedBlock {
+        let mut block = M::block();
+        block.deprecated = deprecated;
+        NestedBlock {
+            type_name: name.to_owned(),
+            block,
+            nesting: Nesting::List,
+            ..NestedBlock::default()
         }
     }
 }

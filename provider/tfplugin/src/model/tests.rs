@@ -370,3 +370,51 @@ fn a_field_named_value_decodes() {
     assert_eq!(Secretish::from_value(&model.to_value()).unwrap(), model);
     assert!(Secretish::attributes()[0].sensitive);
 }
+
+/// A list block: its description and attributes come from its own model.
+#[derive(Debug, Clone, PartialEq, crate::Model)]
+#[tf(description = "Accepts one exception.")]
+struct ExceptionBlock {
+    #[tf(required, description = "What is accepted.")]
+    rule: String,
+}
+
+#[derive(Debug, Clone, PartialEq, crate::Model)]
+struct WithBlocks {
+    #[tf(optional, description = "A filter.")]
+    name: Option<String>,
+    #[tf(block)]
+    exception: Vec<ExceptionBlock>,
+}
+
+#[test]
+fn a_block_field_is_a_nested_list_block() {
+    let block = WithBlocks::block();
+    assert_eq!(block.attributes.len(), 1);
+    let [exception] = block.blocks.as_slice() else {
+        panic!("one block")
+    };
+    assert_eq!(exception.type_name, WithBlocks::EXCEPTION);
+    assert_eq!(exception.nesting, crate::schema::Nesting::List);
+    assert_eq!(exception.block.description, "Accepts one exception.");
+    assert_eq!(exception.block.attributes[0].name, ExceptionBlock::RULE);
+
+    // Left out of the configuration (null) is no block; blocks round-trip.
+    let none = Value::object([("name", Value::Null), ("exception", Value::Null)]);
+    assert!(WithBlocks::from_value(&none).unwrap().exception.is_empty());
+    let some = WithBlocks {
+        name: Some("x".into()),
+        exception: vec![ExceptionBlock { rule: "r".into() }],
+    };
+    assert_eq!(WithBlocks::from_value(&some.to_value()).unwrap(), some);
+    let bad = some.to_value().with_attr(
+        "exception",
+        Value::list([Value::object([("rule", Value::from(1))])]),
+    );
+    let errors = WithBlocks::from_value(&bad).unwrap_err();
+    assert!(
+        errors.0[0].detail.contains("exception[0].rule"),
+        "{}",
+        errors.0[0].detail
+    );
+}
