@@ -4,32 +4,23 @@
 //! `tls_fingerprints` with one pin per endpoint).
 
 use tfplugin::diag::Diagnostic;
-use tfplugin::schema::Attribute;
-use tfplugin::value::{Type, Value};
+use tfplugin::value::Value;
+
+use crate::provider::ProviderModel;
+
+/// The attribute names this module reads, declared by the provider's model.
+const ENDPOINTS: &str = ProviderModel::ENDPOINTS;
+const TLS_FINGERPRINTS: &str = ProviderModel::TLS_FINGERPRINTS;
+const ENDPOINT_COOLDOWN: &str = ProviderModel::ENDPOINT_COOLDOWN;
 
 /// The environment variable of `endpoints`: comma-separated URLs.
 pub const ENDPOINTS_VAR: &str = "PROXMOX_VE_ENDPOINTS";
 /// The environment variable of `tls_fingerprints`: comma-separated pins.
 pub const TLS_FINGERPRINTS_VAR: &str = "PROXMOX_VE_TLS_FINGERPRINTS";
 
-/// The attributes this module adds to the provider block.
-pub fn attributes() -> Vec<Attribute> {
-    vec![
-        Attribute::optional("endpoints", Type::List(Box::new(Type::String))).description(format!(
-            "Several nodes of one PVE cluster, `[\"https://pve1:8006\", \"https://pve2:8006\", …]`, in order of preference; instead of `endpoint` (set exactly one of the two). Each request goes to the first node believed healthy; a node that refuses connections, times out, answers with a proxy error or has lost quorum is skipped for `endpoint_cooldown` seconds. One login serves every node. See the guide \"Running against a cluster\". Defaults to `{ENDPOINTS_VAR}` (comma-separated)."
-        )),
-        Attribute::optional("tls_fingerprints", Type::List(Box::new(Type::String))).description(format!(
-            "With `endpoints`: pin each node's certificate by its SHA-256 fingerprint, one per endpoint in the same order (every node of a cluster has its own certificate). Prefer `ca_certificate` with the cluster's `pve-root-ca.pem`, which covers every node. Defaults to `{TLS_FINGERPRINTS_VAR}` (comma-separated)."
-        )),
-        Attribute::optional("endpoint_cooldown", Type::Number).description(
-            "With `endpoints`: seconds a node that failed is skipped before it is tried again. Default 60.",
-        ),
-    ]
-}
-
 /// The name of an endpoint setting whose value is not known yet, if any.
 pub fn unknown_setting(config: &Value) -> Option<&'static str> {
-    ["endpoints", "tls_fingerprints", "endpoint_cooldown"]
+    [ENDPOINTS, TLS_FINGERPRINTS, ENDPOINT_COOLDOWN]
         .into_iter()
         .find(|name| !config.get(name).is_known())
 }
@@ -52,13 +43,13 @@ struct Pair<'a> {
 const ENDPOINT: Pair<'static> = Pair {
     single: "endpoint",
     single_var: "PROXMOX_VE_ENDPOINT",
-    list: "endpoints",
+    list: ENDPOINTS,
     list_var: ENDPOINTS_VAR,
 };
 const FINGERPRINT: Pair<'static> = Pair {
     single: "tls_fingerprint",
     single_var: "PROXMOX_VE_TLS_FINGERPRINT",
-    list: "tls_fingerprints",
+    list: TLS_FINGERPRINTS,
     list_var: TLS_FINGERPRINTS_VAR,
 };
 

@@ -7,12 +7,13 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use proxmox_client::{ApiToken, Client, Credentials, Secret, TlsVersion, UserId};
+use tfplugin::Model;
 use tfplugin::diag::{Diagnostic, Diagnostics};
 use tfplugin::provider::{
     Action, ClientInfo, DataSource, EphemeralResource, Function, ListResource, Provider, Resource,
 };
-use tfplugin::schema::{Attribute, Block, Schema};
-use tfplugin::value::{Type, Value};
+use tfplugin::schema::Schema;
+use tfplugin::value::Value;
 
 use crate::connection::{Connection, Pve};
 use crate::endpoints;
@@ -20,21 +21,29 @@ use crate::{actions, data_sources, ephemeral, functions, list, resources};
 
 /// Each setting: its attribute, its environment variable, and whether it is secret.
 const SETTINGS: &[(&str, &str, bool)] = &[
-    ("endpoint", "PROXMOX_VE_ENDPOINT", false),
-    ("api_token", "PROXMOX_VE_API_TOKEN", true),
-    ("username", "PROXMOX_VE_USERNAME", false),
-    ("password", "PROXMOX_VE_PASSWORD", true),
-    ("otp", "PROXMOX_VE_OTP", true),
-    ("auth_ticket", "PROXMOX_VE_AUTH_TICKET", true),
+    (ProviderModel::ENDPOINT, "PROXMOX_VE_ENDPOINT", false),
+    (ProviderModel::API_TOKEN, "PROXMOX_VE_API_TOKEN", true),
+    (ProviderModel::USERNAME, "PROXMOX_VE_USERNAME", false),
+    (ProviderModel::PASSWORD, "PROXMOX_VE_PASSWORD", true),
+    (ProviderModel::OTP, "PROXMOX_VE_OTP", true),
+    (ProviderModel::AUTH_TICKET, "PROXMOX_VE_AUTH_TICKET", true),
     (
-        "csrf_prevention_token",
+        ProviderModel::CSRF_PREVENTION_TOKEN,
         "PROXMOX_VE_CSRF_PREVENTION_TOKEN",
         true,
     ),
-    ("insecure", "PROXMOX_VE_INSECURE", false),
-    ("ca_certificate", "PROXMOX_VE_CA_CERTIFICATE", false),
-    ("tls_fingerprint", "PROXMOX_VE_TLS_FINGERPRINT", false),
-    ("min_tls", "PROXMOX_VE_MIN_TLS", false),
+    (ProviderModel::INSECURE, "PROXMOX_VE_INSECURE", false),
+    (
+        ProviderModel::CA_CERTIFICATE,
+        "PROXMOX_VE_CA_CERTIFICATE",
+        false,
+    ),
+    (
+        ProviderModel::TLS_FINGERPRINT,
+        "PROXMOX_VE_TLS_FINGERPRINT",
+        false,
+    ),
+    (ProviderModel::MIN_TLS, "PROXMOX_VE_MIN_TLS", false),
 ];
 
 /// The provider: owns the connection handle shared by every resource.
@@ -56,49 +65,7 @@ impl Provider for PveProvider {
     }
 
     fn schema(&self) -> Schema {
-        let env = |attr: &str| {
-            SETTINGS
-                .iter()
-                .find(|(name, _, _)| *name == attr)
-                .map(|(_, var, _)| *var)
-                .unwrap_or_default()
-        };
-        let setting = |name: &str, text: &str| {
-            let attribute = Attribute::optional(name, Type::String)
-                .description(format!("{text} Defaults to `{}`.", env(name)));
-            if SETTINGS.iter().any(|(n, _, secret)| *n == name && *secret) {
-                attribute.sensitive()
-            } else {
-                attribute
-            }
-        };
-        Schema::new(Block {
-            description: "Manages Proxmox VE access control: users, API tokens, roles, ACLs, groups, pools and realms.".into(),
-            attributes: vec![
-                setting("endpoint", "The PVE API endpoint, `https://HOST:8006` (a trailing `/api2/json` is accepted). For several nodes of a cluster, set `endpoints` instead."),
-                setting("api_token", "An API token, `USER@REALM!TOKENID=SECRET`. Preferred over a password."),
-                setting("username", "A user for ticket login, `USER@REALM` (with `password`)."),
-                setting("password", "The password of `username`."),
-                setting("otp", "A TOTP code, when `username` has two-factor authentication."),
-                setting("auth_ticket", "An existing `PVEAuthCookie` ticket (with `csrf_prevention_token`)."),
-                setting("csrf_prevention_token", "The CSRF prevention token that came with `auth_ticket`."),
-                Attribute::optional("insecure", Type::Bool).description(
-                    "Skip TLS certificate verification. For tests only: prefer `ca_certificate` or `tls_fingerprint`. Defaults to `PROXMOX_VE_INSECURE`, else false.",
-                ),
-                setting("ca_certificate", "A PEM bundle (or the path of one) of extra CAs to trust, e.g. your cluster's `pve-root-ca.pem`."),
-                setting("tls_fingerprint", "Pin the server certificate by its SHA-256 fingerprint as PVE shows it (`AA:BB:…`); then no CA is needed, and `ca_certificate` and `insecure` are ignored (with a warning). A pin checks neither the chain, the host name nor the expiry, and breaks whenever the certificate is renewed: prefer `ca_certificate`."),
-                setting("min_tls", "The minimum TLS version: `1.2` (default) or `1.3`."),
-                Attribute::optional("timeout", Type::Number)
-                    .description("Seconds to wait for one API request. Default 60."),
-                Attribute::optional("max_retries", Type::Number).description(
-                    "How often a transient failure (lock timeout, 5xx from a proxy, dropped connection on a safe request) is retried. Default 4.",
-                ),
-            ]
-            .into_iter()
-            .chain(endpoints::attributes())
-            .collect(),
-            ..Block::default()
-        })
+        ProviderModel::schema()
     }
 
     async fn validate_config(&self, config: &Value) -> Diagnostics {
@@ -513,6 +480,139 @@ impl Settings {
             self.warnings,
         ))
     }
+}
+
+/// The `provider "pve" {}` block. Its settings are read with their
+/// environment fallbacks (`SETTINGS`, [`endpoints`]), not decoded as a whole:
+/// this struct declares the schema and the attribute names.
+#[derive(Debug, Clone, PartialEq, Eq, Model)]
+#[tf(
+    description = "Manages Proxmox VE access control: users, API tokens, roles, ACLs, groups, pools and realms."
+)]
+pub(crate) struct ProviderModel {
+    #[tf(
+        optional,
+        description = with_env_default(
+            "The PVE API endpoint, `https://HOST:8006` (a trailing `/api2/json` is accepted). For several nodes of a cluster, set `endpoints` instead.",
+            "PROXMOX_VE_ENDPOINT"
+        )
+    )]
+    endpoint: Option<String>,
+    #[tf(
+        optional,
+        sensitive,
+        description = with_env_default(
+            "An API token, `USER@REALM!TOKENID=SECRET`. Preferred over a password.",
+            "PROXMOX_VE_API_TOKEN"
+        )
+    )]
+    api_token: Option<String>,
+    #[tf(
+        optional,
+        description = with_env_default(
+            "A user for ticket login, `USER@REALM` (with `password`).",
+            "PROXMOX_VE_USERNAME"
+        )
+    )]
+    username: Option<String>,
+    #[tf(
+        optional,
+        sensitive,
+        description = with_env_default("The password of `username`.", "PROXMOX_VE_PASSWORD")
+    )]
+    password: Option<String>,
+    #[tf(
+        optional,
+        sensitive,
+        description = with_env_default(
+            "A TOTP code, when `username` has two-factor authentication.",
+            "PROXMOX_VE_OTP"
+        )
+    )]
+    otp: Option<String>,
+    #[tf(
+        optional,
+        sensitive,
+        description = with_env_default(
+            "An existing `PVEAuthCookie` ticket (with `csrf_prevention_token`).",
+            "PROXMOX_VE_AUTH_TICKET"
+        )
+    )]
+    auth_ticket: Option<String>,
+    #[tf(
+        optional,
+        sensitive,
+        description = with_env_default(
+            "The CSRF prevention token that came with `auth_ticket`.",
+            "PROXMOX_VE_CSRF_PREVENTION_TOKEN"
+        )
+    )]
+    csrf_prevention_token: Option<String>,
+    #[tf(
+        optional,
+        description = "Skip TLS certificate verification. For tests only: prefer `ca_certificate` or `tls_fingerprint`. Defaults to `PROXMOX_VE_INSECURE`, else false."
+    )]
+    insecure: Option<bool>,
+    #[tf(
+        optional,
+        description = with_env_default(
+            "A PEM bundle (or the path of one) of extra CAs to trust, e.g. your cluster's `pve-root-ca.pem`.",
+            "PROXMOX_VE_CA_CERTIFICATE"
+        )
+    )]
+    ca_certificate: Option<String>,
+    #[tf(
+        optional,
+        description = with_env_default(
+            "Pin the server certificate by its SHA-256 fingerprint as PVE shows it (`AA:BB:…`); then no CA is needed, and `ca_certificate` and `insecure` are ignored (with a warning). A pin checks neither the chain, the host name nor the expiry, and breaks whenever the certificate is renewed: prefer `ca_certificate`.",
+            "PROXMOX_VE_TLS_FINGERPRINT"
+        )
+    )]
+    tls_fingerprint: Option<String>,
+    #[tf(
+        optional,
+        description = with_env_default(
+            "The minimum TLS version: `1.2` (default) or `1.3`.",
+            "PROXMOX_VE_MIN_TLS"
+        )
+    )]
+    min_tls: Option<String>,
+    #[tf(
+        optional,
+        description = "Seconds to wait for one API request. Default 60."
+    )]
+    timeout: Option<i64>,
+    #[tf(
+        optional,
+        description = "How often a transient failure (lock timeout, 5xx from a proxy, dropped connection on a safe request) is retried. Default 4."
+    )]
+    max_retries: Option<i64>,
+    #[tf(
+        optional,
+        description = format!(
+            "Several nodes of one PVE cluster, `[\"https://pve1:8006\", \"https://pve2:8006\", …]`, in order of preference; instead of `endpoint` (set exactly one of the two). Each request goes to the first node believed healthy; a node that refuses connections, times out, answers with a proxy error or has lost quorum is skipped for `endpoint_cooldown` seconds. One login serves every node. See the guide \"Running against a cluster\". Defaults to `{}` (comma-separated).",
+            endpoints::ENDPOINTS_VAR
+        )
+    )]
+    endpoints: Option<Vec<String>>,
+    #[tf(
+        optional,
+        description = format!(
+            "With `endpoints`: pin each node's certificate by its SHA-256 fingerprint, one per endpoint in the same order (every node of a cluster has its own certificate). Prefer `ca_certificate` with the cluster's `pve-root-ca.pem`, which covers every node. Defaults to `{}` (comma-separated).",
+            endpoints::TLS_FINGERPRINTS_VAR
+        )
+    )]
+    tls_fingerprints: Option<Vec<String>>,
+    #[tf(
+        optional,
+        description = "With `endpoints`: seconds a node that failed is skipped before it is tried again. Default 60."
+    )]
+    endpoint_cooldown: Option<i64>,
+}
+
+/// A setting's description, ending with the environment variable it falls back to.
+fn with_env_default(text: &str, var: &str) -> String {
+    format!("{text} Defaults to `{var}`.")
 }
 
 #[cfg(test)]
