@@ -15,6 +15,7 @@ use super::params::{Params, collect};
 use super::perm::check_permissions;
 use super::schema::{MethodSpec, validate};
 use crate::faults::FaultPlan;
+use crate::model::ids::byte_string;
 use crate::server::state::SharedState;
 
 /// `$limit_max_post` in `AnyEvent.pm`.
@@ -93,11 +94,13 @@ impl FromRequest<SharedState> for Call {
             ))));
         }
 
+        // PVE does not decode the path as UTF-8: `/access/users/j%C3%BCrgen@pve`
+        // names the user `jÃ¼rgen@pve` (see `byte_string`).
         let path_params: Vec<(String, String)> =
             match RawPathParams::from_request_parts(&mut parts, state).await {
                 Ok(raw) => raw
                     .iter()
-                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .map(|(k, v)| (k.to_string(), byte_string(v.as_bytes())))
                     .collect(),
                 Err(_) => Vec::new(),
             };

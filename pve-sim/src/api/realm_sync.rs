@@ -175,8 +175,8 @@ async fn run(
             users.root_implied = false;
             apply(&mut users);
             // PVE writes user.cfg and reads it back: references to removed
-            // users and groups disappear.
-            snapshot.users = users.reloaded();
+            // users and groups disappear from what the next request sees.
+            snapshot.users = users.written();
             Ok(())
         })
         .await

@@ -6,6 +6,7 @@
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use super::acl_path;
 use super::privileges;
@@ -184,6 +185,13 @@ pub struct UserConfig {
     /// `enable` (`parse_user_config`), so it lists without `expire` and
     /// the next write of user.cfg writes its line again.
     pub root_implied: bool,
+    /// The file this configuration was read from or written as, byte for
+    /// byte; `None` until the first load or write. PVE's writer serialises
+    /// the hash it changed, not a re-read one, so the file can hold what a
+    /// parse drops: ACL lines naming a deleted token or role, comments with
+    /// the spaces they were sent with, UTF-8 that reads back as bytes. The
+    /// fields above are always this file's parse; the next write replaces it.
+    pub file: Option<Arc<[u8]>>,
 }
 
 impl Default for UserConfig {
@@ -198,6 +206,7 @@ impl Default for UserConfig {
             pools: BTreeMap::new(),
             builtin_additions: BTreeMap::new(),
             root_implied: false,
+            file: None,
         }
     }
 }
@@ -328,11 +337,14 @@ impl UserConfig {
         out
     }
 
-    /// Parse and re-write: what PVE's next `cfs_read_file` would see after a
-    /// write. Drops ACLs of deleted tokens/roles, `root@pam` ACLs and empty
-    /// nodes exactly like a real reload does.
-    pub(crate) fn reloaded(&self) -> Self {
-        let (mut cfg, _warnings) = Self::parse(&self.write());
+    /// `cfs_write_file` then the next `cfs_read_file`: this configuration
+    /// written as PVE writes it (kept as [`UserConfig::file`]) and parsed
+    /// back. The parse drops ACLs of deleted tokens and roles, `root@pam`
+    /// ACLs and empty nodes, trims comments and reads UTF-8 as bytes, but
+    /// the file keeps them until the write after.
+    pub(crate) fn written(&self) -> Self {
+        let file = self.write_file();
+        let (mut cfg, _warnings) = Self::parse_file(&file);
         // The built-in table is process state in PVE; keep additions.
         for (role, privs) in &self.builtin_additions {
             cfg.builtin_additions
@@ -341,5 +353,14 @@ impl UserConfig {
                 .extend(privs.iter().cloned());
         }
         cfg
+    }
+
+    /// The bytes user.cfg holds for this configuration: the file it was
+    /// read from or written as, else (never loaded or written) its write.
+    pub fn file_bytes(&self) -> Vec<u8> {
+        match &self.file {
+            Some(file) => file.to_vec(),
+            None => self.write_file(),
+        }
     }
 }

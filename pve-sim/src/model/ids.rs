@@ -41,7 +41,9 @@ fn split_userid(s: &str) -> Option<(&str, &str)> {
 
 /// `verify_username`: returns `(user part, realm)` or PVE's error text.
 pub fn verify_userid(s: &str) -> Result<(&str, &str), String> {
-    let len = s.len();
+    // Perl's `length`: characters. A user id from a request path is a byte
+    // string in PVE (see `byte_string`), so there it counts bytes, as here.
+    let len = s.chars().count();
     if len < 3 {
         return Err(format!("user name '{s}' is too short"));
     }
@@ -141,10 +143,22 @@ pub fn encode_text(text: &str) -> String {
     out
 }
 
-/// `PVE::ParseUtils::decode_text`: undo `%XX` escapes, then decode UTF-8
-/// (invalid sequences become U+FFFD like Perl's lax decode).
+/// `PVE::ParseUtils::decode_text` on a UTF-8 string: undo `%XX` escapes,
+/// then decode UTF-8 (invalid sequences become U+FFFD like Perl's lax
+/// decode).
 pub fn decode_text(data: &str) -> String {
-    let bytes = data.as_bytes();
+    unescape_utf8(data.as_bytes())
+}
+
+/// `decode_text` on a field of user.cfg as PVE's parser holds it: one
+/// character per byte of the file (see [`byte_string`]), so each character
+/// is taken back as the byte it came from before the escapes are undone.
+pub fn decode_file_text(field: &str) -> String {
+    let bytes: Vec<u8> = field.chars().map(file_byte).collect();
+    unescape_utf8(&bytes)
+}
+
+fn unescape_utf8(bytes: &[u8]) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
@@ -163,6 +177,43 @@ pub fn decode_text(data: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// The byte a character of [`byte_string`] stands for. Characters above
+/// U+00FF never come from a file; should one appear it becomes `?`.
+fn file_byte(c: char) -> u8 {
+    u8::try_from(u32::from(c)).unwrap_or(b'?')
+}
+
+/// Bytes as a Perl byte string: one character (U+0000..U+00FF) per byte,
+/// UTF-8 *not* decoded. That is how PVE's parsers see a file (pmxcfs hands
+/// Perl bytes) and how its API server sees a request path (`uri_unescape`
+/// without a decode, pve-http-server `AnyEvent.pm::process_header`), so a
+/// user id written as UTF-8 reads back as its bytes (`jÃ¼rgen@pve`).
+pub fn byte_string(bytes: &[u8]) -> String {
+    bytes.iter().map(|&b| char::from(b)).collect()
+}
+
+/// The bytes `PVE::File::file_set_contents` writes for `text` (a Perl
+/// string) without `force_utf8`, as `cfs_write_file` calls it for
+/// user.cfg: it `print`s the string to an in-memory handle without an
+/// encoding layer. When every character fits in a byte (U+0000..U+00FF)
+/// Perl writes one byte per character (Latin-1); when any character is
+/// wider, it warns "Wide character in print" and writes the whole string's
+/// UTF-8 form instead. (pve-common `src/PVE/File.pm::file_set_contents`,
+/// pve-cluster `PVE/Cluster.pm::cfs_write_file`.)
+pub fn perl_print_bytes(text: &str) -> Vec<u8> {
+    if text.chars().all(|c| u32::from(c) <= 0xff) {
+        text.chars().map(file_byte).collect()
+    } else {
+        text.as_bytes().to_vec()
+    }
+}
+
+/// Perl's `\s` on a byte string (no `unicode_strings` feature): ASCII
+/// whitespace only, so a byte 0xA0 or 0x85 in user.cfg is not trimmed.
+pub fn is_perl_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0B' | '\x0C')
+}
+
 fn hex_val(b: u8) -> u8 {
     match b {
         b'0'..=b'9' => b - b'0',
@@ -174,7 +225,10 @@ fn hex_val(b: u8) -> u8 {
 /// Perl's `split(/:/, $line)` followed by trimming each field: trailing
 /// empty fields are dropped, leading and inner ones kept.
 pub fn perl_split_colon(line: &str) -> Vec<String> {
-    let mut fields: Vec<String> = line.split(':').map(|f| f.trim().to_string()).collect();
+    let mut fields: Vec<String> = line
+        .split(':')
+        .map(|f| f.trim_matches(is_perl_space).to_string())
+        .collect();
     // Perl drops trailing empty fields *before* trimming; a field of spaces
     // is not empty then, so only pop truly empty raw fields.
     let raw: Vec<&str> = line.split(':').collect();

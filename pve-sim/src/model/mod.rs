@@ -7,8 +7,9 @@
 //!   [`Group`], [`Role`], [`Pool`], [`AclNode`]); read helpers such as
 //!   [`UserConfig::acl_entries`], [`UserConfig::all_roles`],
 //!   [`UserConfig::user_groups`].
-//! * `userfile`: [`UserConfig::parse`] (returns warnings) and
-//!   [`UserConfig::write`] (PVE's exact bytes).
+//! * `userfile`: [`UserConfig::parse`] / [`UserConfig::parse_file`]
+//!   (returns warnings) and [`UserConfig::write`] / [`UserConfig::write_file`]
+//!   (PVE's exact text and bytes).
 //! * [`error`]: [`ModelError`] (`status`, `message` without trailing `\n`,
 //!   per-parameter `errors`). Every message is final: operation prefixes such
 //!   as `create user failed: ` are already included where PVE adds them.
@@ -30,7 +31,8 @@
 //!
 //! Mutations are methods on [`UserConfig`] (and on the secret/domain
 //! stores); on error the configuration is left unchanged, on success it looks
-//! exactly like PVE's reloaded file.
+//! exactly like PVE's re-read file, while [`UserConfig::file`] keeps the
+//! bytes PVE's writer put on disk.
 
 pub mod acl_path;
 pub mod config;

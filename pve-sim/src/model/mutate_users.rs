@@ -72,8 +72,8 @@ fn truthy(v: &Option<String>) -> Option<String> {
 }
 
 impl UserConfig {
-    /// Apply `f` to a copy; on success replace `self` with the reloaded copy
-    /// (PVE writes then re-reads), on error leave `self` untouched and prefix
+    /// Apply `f` to a copy; on success replace `self` with the copy as
+    /// written and read back ([`UserConfig::written`]), on error leave `self` untouched and prefix
     /// the error like `lock_user_config($code, $prefix)`.
     pub(crate) fn locked<T>(
         &mut self,
@@ -84,7 +84,7 @@ impl UserConfig {
         // PVE's write starts from a fresh parse, which put root@pam back.
         copy.root_implied = false;
         let out = f(&mut copy).map_err(|e| e.in_lock(prefix))?;
-        *self = copy.reloaded();
+        *self = copy.written();
         Ok(out)
     }
 

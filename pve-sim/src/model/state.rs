@@ -87,9 +87,17 @@ impl State {
     /// Every file written out and parsed again, as PVE re-reads pmxcfs on
     /// each request: what a write left in memory is not what the next
     /// request sees when the file format drops or changes it (comments
-    /// trimmed or dropped, entries that do not parse).
+    /// trimmed or dropped, entries that do not parse). user.cfg is already
+    /// in that state: every change to it goes through
+    /// [`UserConfig::written`], which keeps the file as PVE wrote it.
     pub fn reread(&mut self) {
-        self.users = UserConfig::parse(&self.users.write()).0;
+        debug_assert!(
+            self.users.file.as_deref().is_none_or(|file| {
+                let (parsed, _) = UserConfig::parse_file(file);
+                parsed.users == self.users.users && parsed.acl == self.users.acl
+            }),
+            "user.cfg changed without UserConfig::written"
+        );
         self.tokens = TokenSecrets::parse(&self.tokens.write());
         self.shadow = Shadow::parse(&self.shadow.write()).0;
         self.pam = Shadow::parse(&self.pam.write()).0;

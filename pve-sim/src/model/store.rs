@@ -40,6 +40,14 @@ fn read_optional(path: &Path) -> io::Result<String> {
     }
 }
 
+fn read_optional_bytes(path: &Path) -> io::Result<Vec<u8>> {
+    match fs::read(path) {
+        Ok(bytes) => Ok(bytes),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(e),
+    }
+}
+
 impl StateDir {
     /// Use `dir` (created on first save).
     pub fn new(dir: impl Into<PathBuf>) -> Self {
@@ -53,11 +61,14 @@ impl StateDir {
 
     /// Load every file; returns the state and the parser warnings.
     pub fn load(&self) -> io::Result<(State, Vec<String>)> {
-        let user_cfg = read_optional(&self.dir.join(USER_CFG))?;
-        let (mut users, mut warnings) = UserConfig::parse(&user_cfg);
+        // Bytes, not text: PVE writes user.cfg as Latin-1 unless a
+        // character needs more (`ids::perl_print_bytes`).
+        let user_cfg = read_optional_bytes(&self.dir.join(USER_CFG))?;
+        let (mut users, mut warnings) = UserConfig::parse_file(&user_cfg);
         // No user.cfg yet: a fresh installation, whose file has root's line.
-        if user_cfg.trim().is_empty() {
+        if user_cfg.iter().all(u8::is_ascii_whitespace) {
             users.root_implied = false;
+            users.file = None;
         }
         let tokens = TokenSecrets::parse(&read_optional(&self.dir.join(TOKEN_CFG))?);
         let (shadow, w) = Shadow::parse(&read_optional(&self.dir.join(SHADOW_CFG))?);
@@ -138,14 +149,15 @@ impl StateDir {
         Ok(())
     }
 
-    /// Write only `user.cfg`.
+    /// Write only `user.cfg`: the bytes PVE's last write left
+    /// ([`UserConfig::file_bytes`]).
     pub fn save_users(&self, users: &UserConfig) -> io::Result<()> {
-        self.write_file(USER_CFG, &users.write(), false)
+        self.write_file(USER_CFG, &users.file_bytes(), false)
     }
 
     /// Atomic replace: temp file in the same directory, fsync, rename
     /// (private files get mode 0600).
-    fn write_file(&self, rel: &str, data: &str, private: bool) -> io::Result<()> {
+    fn write_file(&self, rel: &str, data: impl AsRef<[u8]>, private: bool) -> io::Result<()> {
         let target = self.dir.join(rel);
         let parent = target.parent().unwrap_or(&self.dir).to_path_buf();
         fs::create_dir_all(&parent)?;
@@ -155,7 +167,7 @@ impl StateDir {
             tmp.as_file()
                 .set_permissions(fs::Permissions::from_mode(0o600))?;
         }
-        tmp.write_all(data.as_bytes())?;
+        tmp.write_all(data.as_ref())?;
         tmp.as_file().sync_all()?;
         tmp.persist(&target).map_err(|e| e.error)?;
         Ok(())

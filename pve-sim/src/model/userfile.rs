@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 use super::acl_path;
 use super::config::{ROOT_USERID, RoleMap, Token, User, UserConfig, tree_order};
 use super::ids::{
-    decode_text, encode_text, is_groupid, is_pool_storage_id, is_roleid, perl_split_colon,
-    perl_true, split_list, split_tokenid, verify_poolid, verify_userid,
+    byte_string, decode_file_text, encode_text, is_groupid, is_perl_space, is_pool_storage_id,
+    is_roleid, perl_print_bytes, perl_split_colon, perl_true, split_list, split_tokenid,
+    verify_poolid, verify_userid,
 };
 use super::privileges;
 
@@ -26,7 +27,7 @@ fn parse_expire(raw: Option<&str>) -> Option<u64> {
 
 /// Decoded text for a truthy field, else `None` (`decode_text($x) if $x`).
 fn text_field(raw: Option<&str>) -> Option<String> {
-    perl_true(raw).then(|| decode_text(raw.unwrap_or_default()))
+    perl_true(raw).then(|| decode_file_text(raw.unwrap_or_default()))
 }
 
 /// Encoded text for a truthy value, else `""` (`$x ? encode_text($x) : ''`).
@@ -48,7 +49,12 @@ impl UserConfig {
         // root@pam comes from its line, or is added at the end (below).
         cfg.users.clear();
         let mut warnings = Vec::new();
-        for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        // `/^\s*(.+?)\s*$/gm`: lines end at `\n` only, trimmed of ASCII space.
+        for line in text
+            .split('\n')
+            .map(|l| l.trim_matches(is_perl_space))
+            .filter(|l| !l.is_empty())
+        {
             let data = perl_split_colon(line);
             let field = |i: usize| data.get(i).map(String::as_str);
             match field(0).unwrap_or_default() {
@@ -66,6 +72,22 @@ impl UserConfig {
             cfg.root_implied = true;
         }
         (cfg, warnings)
+    }
+
+    /// Parse user.cfg's bytes as PVE does: each byte is one character
+    /// ([`byte_string`]), so UTF-8 written into the file reads back as its
+    /// bytes. The bytes are kept as [`UserConfig::file`]: what the file
+    /// holds until the next write.
+    pub fn parse_file(bytes: &[u8]) -> (UserConfig, Vec<String>) {
+        let (mut cfg, warnings) = Self::parse(&byte_string(bytes));
+        cfg.file = Some(bytes.into());
+        (cfg, warnings)
+    }
+
+    /// The bytes `cfs_write_file("user.cfg", …)` puts on disk for this
+    /// configuration ([`perl_print_bytes`] of [`UserConfig::write`]).
+    pub fn write_file(&self) -> Vec<u8> {
+        perl_print_bytes(&self.write())
     }
 
     /// Serialise exactly like `write_user_config`: users (each followed by
