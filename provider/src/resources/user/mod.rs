@@ -184,6 +184,7 @@ fn validate_config(config: &Value) -> Diagnostics {
             .map(drop)
             .map_err(|error| format!("{error}. Use a value like `{USER_EXAMPLE}`."))
             .and_then(|()| convert::no_list_separator(text))
+            .and_then(|()| ascii_user_id(text))
     });
     if config.get(UserModel::COMMENT).as_str() == Some("") {
         diagnostics.push(empty_means_unset(UserModel::COMMENT));
@@ -218,6 +219,17 @@ fn validate_config(config: &Value) -> Diagnostics {
             Err("PVE accepts only a plain address like `ops@example.com` here.".into())
         }
     });
+    if let Some(email) = config.get(UserModel::EMAIL).as_str()
+        && !email.is_ascii()
+    {
+        diagnostics.push(
+            Diagnostic::warning(
+                "Non-ASCII e-mail address",
+                "PVE writes e-mail addresses to user.cfg unescaped and reads the file back as bytes: this address reads back unchanged only while every non-ASCII character in user.cfg fits in one byte (Latin-1). Once any user id there needs more, it comes back altered (`jÃ¼rgen@…`) and shows as a change on every plan. An ASCII address (or its punycode domain) avoids this.",
+            )
+            .at_attribute(UserModel::EMAIL),
+        );
+    }
     if config
         .get(UserModel::EXPIRATION_DATE)
         .as_str()
@@ -314,6 +326,18 @@ fn password_length(text: &str) -> Result<(), String> {
 /// `password_wo` from the configuration (the plan and state never hold it).
 fn write_only_password(config: &Value) -> Result<Option<Secret>, Diagnostics> {
     Ok(convert::string(config, UserModel::PASSWORD_WO)?.map(Secret::new))
+}
+
+/// User ids must be ASCII to be manageable: PVE accepts others, but writes
+/// them to user.cfg unescaped (Latin-1 or UTF-8, as Perl prints the file),
+/// reads the file back as bytes, and does not decode the request path
+/// either, so the user cannot be read back by the name it was created with.
+fn ascii_user_id(text: &str) -> Result<(), String> {
+    if text.is_ascii() {
+        Ok(())
+    } else {
+        Err("PVE stores user ids unescaped in user.cfg and does not decode UTF-8 in request paths, so a user id with non-ASCII characters cannot be read back by name (`GET /access/users/…` answers \"no such user\", or the listed id comes back altered). Use ASCII letters, digits and `.`, `-`, `_` in the user name.".into())
+    }
 }
 
 /// PVE's `email-opt` rule (reference §3): `local@domain`, dot-separated non-empty parts.
@@ -430,6 +454,36 @@ mod tests {
         );
         let unknown = Value::object([("user_id", Value::Unknown), ("password", Value::Unknown)]);
         assert!(validate_config(&unknown).is_empty());
+    }
+
+    #[test]
+    fn non_ascii_user_ids_are_refused_and_non_ascii_emails_warned() {
+        let config = Value::object([
+            ("user_id", Value::from("jürgen@pve")),
+            ("email", Value::from("jürgen@example.com")),
+        ]);
+        let diagnostics = validate_config(&config);
+        let at = |name: &str| {
+            diagnostics
+                .iter()
+                .find(|d| d.attribute.as_ref().is_some_and(|a| a.to_string() == name))
+                .unwrap_or_else(|| panic!("no diagnostic at {name}"))
+        };
+        assert!(at("user_id").is_error());
+        assert!(
+            at("user_id").detail.contains("non-ASCII"),
+            "{}",
+            at("user_id").detail
+        );
+        assert!(!at("email").is_error());
+        assert!(
+            at("email").detail.contains("Latin-1"),
+            "{}",
+            at("email").detail
+        );
+        assert!(
+            validate_config(&Value::object([("user_id", Value::from("jurgen@pve"))])).is_empty()
+        );
     }
 
     #[test]

@@ -30,7 +30,7 @@ pub(super) struct UserModel {
         required,
         requires_replace,
         identity = "The user id, `NAME@REALM`.",
-        description = "The user id, `NAME@REALM` (e.g. `ci@pve`), 3–64 characters. Changing it replaces the user."
+        description = "The user id, `NAME@REALM` (e.g. `ci@pve`), 3–64 ASCII characters (PVE stores user ids unescaped and cannot read non-ASCII ones back by name). Changing it replaces the user."
     )]
     pub(super) user_id: String,
     #[tf(optional, description = text("A free-text comment.", 2048))]
