@@ -313,7 +313,8 @@ async fn a_custom_inventory_with_two_nodes() {
           "nodes": [{"node": "alpha"}, {"node": "beta"}, {"node": "gamma", "status": "offline"}],
           "guests": [
             {"vmid": 500, "type": "lxc", "node": "beta", "name": "ct"},
-            {"vmid": 600, "type": "qemu", "node": "alpha", "name": "vm", "status": "running"}
+            {"vmid": 600, "type": "qemu", "node": "alpha", "name": "vm", "status": "running"},
+            {"vmid": 700, "type": "qemu", "node": "gamma", "name": "away", "status": "running", "tags": "db"}
           ],
           "storages": [
             {"storage": "nfs1", "type": "nfs", "content": "images", "shared": true},
@@ -353,6 +354,23 @@ async fn a_custom_inventory_with_two_nodes() {
         .await;
     let pool = h.root("GET", "/pools?poolid=p", "").await;
     assert_eq!(ids(&pool[0]["members"]), ["lxc/500", "storage/beta/fast"]);
+
+    // A guest on an offline node has no RRD data: ids, tags and `unknown`.
+    let vms = h.root("GET", "/cluster/resources?type=vm", "").await;
+    let away = vms
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|vm| vm["vmid"] == 700)
+        .unwrap();
+    assert_eq!(
+        *away,
+        serde_json::json!({"id": "qemu/700", "vmid": 700, "node": "gamma", "type": "qemu", "status": "unknown", "tags": "db"})
+    );
+    h.root("PUT", "/pools", "poolid=p&vms=700").await;
+    let pool = h.root("GET", "/pools?poolid=p&type=qemu", "").await;
+    assert_eq!(pool[0]["members"][0]["status"], "unknown");
+    assert!(pool[0]["members"][0].get("name").is_none());
 }
 
 #[tokio::test]

@@ -34,7 +34,7 @@ fn members(pool: &Pool, inventory: &Inventory, kind: Option<&str>) -> Vec<Value>
         if kind.is_some_and(|k| k != guest.kind.as_str()) {
             continue;
         }
-        out.push(Value::Object(vm_stats(guest)));
+        out.push(Value::Object(vm_stats(guest, inventory)));
     }
     if kind.is_none_or(|k| k == "storage") {
         for sid in &pool.storage {
@@ -73,7 +73,7 @@ async fn list(State(state): State<SharedState>, call: Call) -> ApiResult {
         return Ok(ok(json!([pool_entry(
             &poolid,
             pool,
-            &state.inventory.get(),
+            &state.live_inventory(),
             kind.as_deref()
         )])));
     }
@@ -109,7 +109,7 @@ async fn read(State(state): State<SharedState>, call: Call) -> ApiResult {
     Ok(ok(pool_entry(
         &poolid,
         pool,
-        &state.inventory.get(),
+        &state.live_inventory(),
         kind.as_deref(),
     )))
 }

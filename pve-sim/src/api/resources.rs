@@ -20,9 +20,13 @@ use crate::inventory::{Guest, GuestType, Inventory, Node, Storage};
 use crate::model::{UserConfig, perm};
 use crate::server::state::SharedState;
 
-/// `extract_vm_stats` with an RRD entry present (every inventory guest).
-pub fn vm_stats(guest: &Guest) -> Map<String, Value> {
-    let running = guest.running();
+/// `extract_vm_stats`. A guest on an offline node has no RRD entry: its
+/// node stopped sending them, and pmxcfs's `rrd dump` leaves out entries
+/// that stopped updating. PVE then reports only the ids and `status`
+/// `unknown` (pve-manager `PVE/API2Tools.pm`). On a node the entry ages
+/// out after a few minutes; the simulator has no clock for it and answers
+/// `unknown` as soon as the node is down.
+pub fn vm_stats(guest: &Guest, inventory: &Inventory) -> Map<String, Value> {
     let mut entry = Map::new();
     entry.insert(
         "id".into(),
@@ -31,6 +35,14 @@ pub fn vm_stats(guest: &Guest) -> Map<String, Value> {
     entry.insert("vmid".into(), json!(guest.vmid));
     entry.insert("node".into(), json!(guest.node));
     entry.insert("type".into(), json!(guest.kind.as_str()));
+    let node_online = inventory
+        .node(&guest.node)
+        .is_some_and(|node| node.status == "online");
+    if !node_online {
+        entry.insert("status".into(), json!("unknown"));
+        return entry;
+    }
+    let running = guest.running();
     entry.insert("uptime".into(), json!(if running { 3600 } else { 0 }));
     entry.insert("name".into(), json!(guest.name));
     entry.insert("status".into(), json!(guest.status));
@@ -133,7 +145,7 @@ pub fn resources(
             if !can(cfg, authid, &format!("/vms/{}", guest.vmid), &["VM.Audit"]) {
                 continue;
             }
-            let mut entry = vm_stats(guest);
+            let mut entry = vm_stats(guest, inventory);
             if let Some(tags) = &guest.tags {
                 entry.insert("tags".into(), json!(tags));
             }
