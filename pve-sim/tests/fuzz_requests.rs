@@ -6,10 +6,13 @@
 //! must still answer normally afterwards. (The coverage-guided version lives
 //! in `fuzz/` for cargo-fuzz users.)
 
+mod common;
+
 use std::sync::Arc;
 
 use axum::body::{Body, to_bytes};
 use axum::http::{Request, StatusCode};
+use common::form_escape;
 use pve_sim::api::schema::{MethodSpec, all_methods};
 use pve_sim::{SimOptions, sim::build_state};
 use serde_json::Value;
@@ -83,17 +86,6 @@ fn random_value(rng: &mut Rng) -> String {
             .collect(),
         _ => rng.pick(VALUES).to_string(),
     }
-}
-
-fn form_escape(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                char::from(b).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[tokio::test]

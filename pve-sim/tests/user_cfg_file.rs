@@ -8,7 +8,7 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{Harness, harness};
+use common::{Harness, form_escape, harness};
 use serde_json::Value;
 
 fn user_cfg(h: &Harness) -> Vec<u8> {
@@ -249,15 +249,4 @@ async fn a_dropped_in_file_is_kept_byte_for_byte_until_the_first_write() {
         Some("spaced")
     );
     assert!(snapshot.users.acl.is_empty(), "the token does not exist");
-}
-
-fn form_escape(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                char::from(b).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

@@ -170,3 +170,16 @@ impl Harness {
         .await;
     }
 }
+
+/// `application/x-www-form-urlencoded` escaping of one value: every byte
+/// outside the unreserved set as `%XX`.
+pub fn form_escape(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
