@@ -6,6 +6,7 @@
 //! must still answer normally afterwards. (The coverage-guided version lives
 //! in `fuzz/` for cargo-fuzz users.)
 
+#[cfg(test)]
 mod common;
 
 use std::sync::Arc;

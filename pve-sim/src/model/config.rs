@@ -4,6 +4,7 @@
 //! membership lives only in [`Group::members`] (PVE keeps a mirror in each
 //! user; [`UserConfig::user_groups`] derives it).
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -357,10 +358,10 @@ impl UserConfig {
 
     /// The bytes user.cfg holds for this configuration: the file it was
     /// read from or written as, else (never loaded or written) its write.
-    pub fn file_bytes(&self) -> Vec<u8> {
+    pub fn file_bytes(&self) -> Cow<'_, [u8]> {
         match &self.file {
-            Some(file) => file.to_vec(),
-            None => self.write_file(),
+            Some(file) => Cow::Borrowed(file),
+            None => Cow::Owned(self.write_file()),
         }
     }
 }
