@@ -35,6 +35,11 @@ fn corpus() -> Vec<(&'static str, &'static str)> {
             "user_id",
             r#"resource "pve_user" "x" { user_id = "a;b@pve" }"#,
         ),
+        // PVE writes user ids unescaped and reads request paths as bytes
+        (
+            "user_id",
+            r#"resource "pve_user" "x" { user_id = "jürgen@pve" }"#,
+        ),
         (
             "group_id",
             r#"resource "pve_group" "x" { group_id = ".." }"#,
