@@ -1,197 +1,20 @@
-//! The `provider "pve" {}` block: connection settings, their
-//! `PROXMOX_VE_*` environment fallbacks, validation, and configuration of
-//! the shared [`Connection`].
+//! The provider settings: the block's values with their `PROXMOX_VE_*`
+//! fallbacks, the credential kind chosen from them, and the client built
+//! from the result.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use proxmox_client::{ApiToken, Client, Credentials, Secret, TlsVersion, UserId};
-use tfplugin::Model;
-use tfplugin::diag::{Diagnostic, Diagnostics};
-use tfplugin::provider::{
-    Action, ClientInfo, DataSource, EphemeralResource, Function, ListResource, Provider, Resource,
-};
-use tfplugin::schema::Schema;
+use tfplugin::diag::Diagnostic;
 use tfplugin::value::Value;
 
-use crate::connection::{Connection, Pve};
+use super::model::SETTINGS;
+use super::{ProviderModel, invalid_api_token, min_tls_refusal, parse_min_tls};
+use crate::connection::Connection;
 use crate::endpoints;
-use crate::{actions, data_sources, ephemeral, functions, list, resources};
-
-/// Each setting: its attribute, its environment variable, and whether it is secret.
-const SETTINGS: &[(&str, &str, bool)] = &[
-    (ProviderModel::ENDPOINT, "PROXMOX_VE_ENDPOINT", false),
-    (ProviderModel::API_TOKEN, "PROXMOX_VE_API_TOKEN", true),
-    (ProviderModel::USERNAME, "PROXMOX_VE_USERNAME", false),
-    (ProviderModel::PASSWORD, "PROXMOX_VE_PASSWORD", true),
-    (ProviderModel::OTP, "PROXMOX_VE_OTP", true),
-    (ProviderModel::AUTH_TICKET, "PROXMOX_VE_AUTH_TICKET", true),
-    (
-        ProviderModel::CSRF_PREVENTION_TOKEN,
-        "PROXMOX_VE_CSRF_PREVENTION_TOKEN",
-        true,
-    ),
-    (ProviderModel::INSECURE, "PROXMOX_VE_INSECURE", false),
-    (
-        ProviderModel::CA_CERTIFICATE,
-        "PROXMOX_VE_CA_CERTIFICATE",
-        false,
-    ),
-    (
-        ProviderModel::TLS_FINGERPRINT,
-        "PROXMOX_VE_TLS_FINGERPRINT",
-        false,
-    ),
-    (ProviderModel::MIN_TLS, "PROXMOX_VE_MIN_TLS", false),
-];
-
-/// The provider: owns the connection handle shared by every resource.
-#[derive(Debug, Default)]
-pub struct PveProvider {
-    pve: Pve,
-}
-
-impl PveProvider {
-    pub fn new() -> Self {
-        Self::default()
-    }
-}
-
-#[async_trait]
-impl Provider for PveProvider {
-    fn type_name(&self) -> &str {
-        "pve"
-    }
-
-    fn schema(&self) -> Schema {
-        ProviderModel::schema()
-    }
-
-    async fn validate_config(&self, config: &Value) -> Diagnostics {
-        // Only what can be checked without the environment: values may still be unknown.
-        let mut diagnostics = Diagnostics::new();
-        // No attribute path on a diagnostic about a sensitive value: with
-        // one, Terraform prints the configuration line, i.e. the secret.
-        if let Some(token) = config.get("api_token").as_str()
-            && let Err(error) = token.parse::<ApiToken>()
-        {
-            diagnostics.push(invalid_api_token(&error));
-        }
-        if let Some(min_tls) = config.get("min_tls").as_str()
-            && parse_min_tls(min_tls).is_none()
-        {
-            diagnostics.push(
-                Diagnostic::error("Invalid min_tls", min_tls_refusal(min_tls))
-                    .at_attribute("min_tls"),
-            );
-        }
-        for name in ["timeout", "max_retries", "endpoint_cooldown"] {
-            if let Some(n) = config.get(name).as_f64()
-                && (n < 0.0 || n.fract() != 0.0)
-            {
-                diagnostics.push(
-                    Diagnostic::error(
-                        format!("Invalid {name}"),
-                        format!("{name} must be a whole number of at least 0, got {n}."),
-                    )
-                    .at_attribute(name),
-                );
-            }
-        }
-        diagnostics
-    }
-
-    async fn configure(&self, config: &Value, _client: &ClientInfo) -> Diagnostics {
-        if let Some(unknown) = SETTINGS
-            .iter()
-            .map(|(name, _, _)| *name)
-            .find(|name| config.get(name).is_unknown())
-            .or_else(|| endpoints::unknown_setting(config))
-        {
-            // Terraform configures the provider during plan with values that
-            // are only known after apply; resources that need the API then
-            // report this reason.
-            self.pve
-                .set_unconfigured(format!("`{unknown}` is not known until apply"));
-            return Diagnostics::new();
-        }
-        match Settings::from_config(config).and_then(|settings| settings.connect()) {
-            Ok((connection, warnings)) => {
-                self.pve.set(connection);
-                Diagnostics(warnings)
-            }
-            Err(diagnostic) => {
-                self.pve.set_unconfigured(diagnostic.summary.clone());
-                Diagnostics(vec![diagnostic])
-            }
-        }
-    }
-
-    fn resources(&self) -> Vec<Arc<dyn Resource>> {
-        resources::all(&self.pve)
-    }
-
-    fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
-        data_sources::all(&self.pve)
-    }
-
-    fn ephemeral_resources(&self) -> Vec<Arc<dyn EphemeralResource>> {
-        ephemeral::all(&self.pve)
-    }
-
-    fn functions(&self) -> Vec<Arc<dyn Function>> {
-        functions::all()
-    }
-
-    fn list_resources(&self) -> Vec<Arc<dyn ListResource>> {
-        list::all(&self.pve)
-    }
-
-    fn actions(&self) -> Vec<Arc<dyn Action>> {
-        actions::all(&self.pve)
-    }
-}
-
-/// The error for a malformed `api_token`. Deliberately without an attribute
-/// path (Terraform would print the configuration line with the secret); the
-/// parse error itself never echoes the value.
-fn invalid_api_token(error: &proxmox_client::IdError) -> Diagnostic {
-    Diagnostic::error(
-        "Invalid api_token",
-        format!(
-            "The `api_token` setting (or PROXMOX_VE_API_TOKEN) is malformed: {error}. Expected `USER@REALM!TOKENID=SECRET`."
-        ),
-    )
-}
-
-/// Why a `min_tls` value is refused. bpg/proxmox accepts `1.0` and `1.1`
-/// (its users may carry them over); they cannot be honoured here: rustls
-/// implements TLS 1.2 and 1.3 only, and PVE on Debian (OpenSSL's
-/// `MinProtocol = TLSv1.2`) offers nothing older either.
-fn min_tls_refusal(value: &str) -> String {
-    if matches!(
-        value.trim(),
-        "1.0" | "1.1" | "1" | "TLSv1" | "TLSv1.0" | "TLSv1.1"
-    ) {
-        format!(
-            "`{value}` allows TLS versions older than 1.2, which this provider never speaks (it implements TLS 1.2 and 1.3 only) and PVE on Debian does not offer: a bpg/proxmox `min_tls = \"{value}\"` connected with TLS 1.2 or 1.3 anyway. Use \"1.2\" or \"1.3\" (bpg's default), or remove min_tls (the default here is 1.2)."
-        )
-    } else {
-        format!("`{value}` is not a TLS version; use \"1.2\" or \"1.3\".")
-    }
-}
-
-fn parse_min_tls(text: &str) -> Option<TlsVersion> {
-    match text.trim() {
-        "1.2" | "TLSv1.2" | "tls1.2" => Some(TlsVersion::Tls12),
-        "1.3" | "TLSv1.3" | "tls1.3" => Some(TlsVersion::Tls13),
-        _ => None,
-    }
-}
 
 /// The provider settings after environment fallbacks, before connecting.
-struct Settings {
+pub(super) struct Settings {
     /// One or more endpoints, and one pin per endpoint (or none).
     endpoints: endpoints::Endpoints,
     credentials: Credentials,
@@ -210,11 +33,17 @@ struct Settings {
 /// The three kinds of credential, each with the settings that belong to it.
 /// The first setting(s) decide whether a source sets the kind at all.
 const CREDENTIAL_KINDS: [(&str, &[&str]); 3] = [
-    ("`api_token`", &["api_token"]),
-    ("`username` + `password`", &["username", "password"]),
+    ("`api_token`", &[ProviderModel::API_TOKEN]),
+    (
+        "`username` + `password`",
+        &[ProviderModel::USERNAME, ProviderModel::PASSWORD],
+    ),
     (
         "`auth_ticket` + `csrf_prevention_token`",
-        &["auth_ticket", "csrf_prevention_token"],
+        &[
+            ProviderModel::AUTH_TICKET,
+            ProviderModel::CSRF_PREVENTION_TOKEN,
+        ],
     ),
 ];
 const TOKEN: usize = 0;
@@ -278,7 +107,7 @@ fn choose_credential_kind(
         }
         several => return Err(conflict(several, "The provider block")),
     }
-    let lone_username = in_env("username") && !in_env("password");
+    let lone_username = in_env(ProviderModel::USERNAME) && !in_env(ProviderModel::PASSWORD);
     if env_kinds.len() > 1 && lone_username {
         env_kinds.retain(|kind| *kind != PASSWORD);
         warnings.push(Diagnostic::warning(
@@ -294,7 +123,7 @@ fn choose_credential_kind(
 }
 
 impl Settings {
-    fn from_config(config: &Value) -> Result<Settings, Diagnostic> {
+    pub(super) fn from_config(config: &Value) -> Result<Settings, Diagnostic> {
         Self::from_config_with(config, &|var: &str| std::env::var(var).ok())
     }
 
@@ -326,11 +155,11 @@ impl Settings {
         let part = |kind_wanted: usize, name: &str| -> Option<String> {
             (kind == Some(kind_wanted)).then(|| text(name)).flatten()
         };
-        let api_token = part(TOKEN, "api_token");
-        let username = part(PASSWORD, "username");
-        let password = part(PASSWORD, "password");
-        let ticket = part(TICKET, "auth_ticket");
-        let csrf = part(TICKET, "csrf_prevention_token");
+        let api_token = part(TOKEN, ProviderModel::API_TOKEN);
+        let username = part(PASSWORD, ProviderModel::USERNAME);
+        let password = part(PASSWORD, ProviderModel::PASSWORD);
+        let ticket = part(TICKET, ProviderModel::AUTH_TICKET);
+        let csrf = part(TICKET, ProviderModel::CSRF_PREVENTION_TOKEN);
         let (credentials, credential_description) = if let Some(token) = api_token {
             let token: ApiToken = token.parse().map_err(|error| invalid_api_token(&error))?;
             let description = format!("API token {}", token.id());
@@ -347,10 +176,10 @@ impl Settings {
                     "Invalid username",
                     format!("{error}. Expected `USER@REALM`, e.g. `root@pam`."),
                 )
-                .at_attribute("username")
+                .at_attribute(ProviderModel::USERNAME)
             })?;
             let description = format!("password of {user}");
-            let otp = text("otp").map(Secret::new);
+            let otp = text(ProviderModel::OTP).map(Secret::new);
             (
                 Credentials::Password {
                     username: user,
@@ -380,9 +209,9 @@ impl Settings {
             ));
         };
 
-        let insecure = match config.get("insecure").as_bool() {
+        let insecure = match config.get(ProviderModel::INSECURE).as_bool() {
             Some(insecure) => insecure,
-            None => match text("insecure").as_deref().map(str::trim) {
+            None => match text(ProviderModel::INSECURE).as_deref().map(str::trim) {
                 None => false,
                 Some("1" | "true" | "TRUE" | "True" | "yes") => true,
                 Some("0" | "false" | "FALSE" | "False" | "no") => false,
@@ -391,11 +220,11 @@ impl Settings {
                         "Invalid PROXMOX_VE_INSECURE",
                         format!("`{other}` is not a boolean; use true or false."),
                     )
-                    .at_attribute("insecure"));
+                    .at_attribute(ProviderModel::INSECURE));
                 }
             },
         };
-        let ca_pem = match text("ca_certificate") {
+        let ca_pem = match text(ProviderModel::CA_CERTIFICATE) {
             None => None,
             Some(value) if value.contains("-----BEGIN") => Some(value),
             Some(path) => Some(std::fs::read_to_string(&path).map_err(|error| {
@@ -403,14 +232,14 @@ impl Settings {
                     "Unreadable ca_certificate",
                     format!("`ca_certificate` is neither PEM text nor a readable file ({path}: {error})."),
                 )
-                .at_attribute("ca_certificate")
+                .at_attribute(ProviderModel::CA_CERTIFICATE)
             })?),
         };
-        let min_tls = match text("min_tls") {
+        let min_tls = match text(ProviderModel::MIN_TLS) {
             None => TlsVersion::Tls12,
             Some(value) => parse_min_tls(&value).ok_or_else(|| {
                 Diagnostic::error("Invalid min_tls", min_tls_refusal(&value))
-                    .at_attribute("min_tls")
+                    .at_attribute(ProviderModel::MIN_TLS)
             })?,
         };
         let whole = |name: &str| {
@@ -438,15 +267,15 @@ impl Settings {
             insecure,
             ca_pem,
             min_tls,
-            timeout: whole("timeout"),
-            max_retries: whole("max_retries").and_then(|n| u32::try_from(n).ok()),
-            endpoint_cooldown: whole("endpoint_cooldown"),
+            timeout: whole(ProviderModel::TIMEOUT),
+            max_retries: whole(ProviderModel::MAX_RETRIES).and_then(|n| u32::try_from(n).ok()),
+            endpoint_cooldown: whole(ProviderModel::ENDPOINT_COOLDOWN),
             warnings,
         })
     }
 
     /// Builds the client; nothing is sent until the first API call.
-    fn connect(self) -> Result<(Connection, Vec<Diagnostic>), Diagnostic> {
+    pub(super) fn connect(self) -> Result<(Connection, Vec<Diagnostic>), Diagnostic> {
         let first = self.endpoints.urls.first().cloned().unwrap_or_default();
         let mut builder = Client::builder(first)
             .endpoints(self.endpoints.urls)
@@ -480,139 +309,6 @@ impl Settings {
             self.warnings,
         ))
     }
-}
-
-/// The `provider "pve" {}` block. Its settings are read with their
-/// environment fallbacks (`SETTINGS`, [`endpoints`]), not decoded as a whole:
-/// this struct declares the schema and the attribute names.
-#[derive(Debug, Clone, PartialEq, Eq, Model)]
-#[tf(
-    description = "Manages Proxmox VE access control: users, API tokens, roles, ACLs, groups, pools and realms."
-)]
-pub(crate) struct ProviderModel {
-    #[tf(
-        optional,
-        description = with_env_default(
-            "The PVE API endpoint, `https://HOST:8006` (a trailing `/api2/json` is accepted). For several nodes of a cluster, set `endpoints` instead.",
-            "PROXMOX_VE_ENDPOINT"
-        )
-    )]
-    endpoint: Option<String>,
-    #[tf(
-        optional,
-        sensitive,
-        description = with_env_default(
-            "An API token, `USER@REALM!TOKENID=SECRET`. Preferred over a password.",
-            "PROXMOX_VE_API_TOKEN"
-        )
-    )]
-    api_token: Option<String>,
-    #[tf(
-        optional,
-        description = with_env_default(
-            "A user for ticket login, `USER@REALM` (with `password`).",
-            "PROXMOX_VE_USERNAME"
-        )
-    )]
-    username: Option<String>,
-    #[tf(
-        optional,
-        sensitive,
-        description = with_env_default("The password of `username`.", "PROXMOX_VE_PASSWORD")
-    )]
-    password: Option<String>,
-    #[tf(
-        optional,
-        sensitive,
-        description = with_env_default(
-            "A TOTP code, when `username` has two-factor authentication.",
-            "PROXMOX_VE_OTP"
-        )
-    )]
-    otp: Option<String>,
-    #[tf(
-        optional,
-        sensitive,
-        description = with_env_default(
-            "An existing `PVEAuthCookie` ticket (with `csrf_prevention_token`).",
-            "PROXMOX_VE_AUTH_TICKET"
-        )
-    )]
-    auth_ticket: Option<String>,
-    #[tf(
-        optional,
-        sensitive,
-        description = with_env_default(
-            "The CSRF prevention token that came with `auth_ticket`.",
-            "PROXMOX_VE_CSRF_PREVENTION_TOKEN"
-        )
-    )]
-    csrf_prevention_token: Option<String>,
-    #[tf(
-        optional,
-        description = "Skip TLS certificate verification. For tests only: prefer `ca_certificate` or `tls_fingerprint`. Defaults to `PROXMOX_VE_INSECURE`, else false."
-    )]
-    insecure: Option<bool>,
-    #[tf(
-        optional,
-        description = with_env_default(
-            "A PEM bundle (or the path of one) of extra CAs to trust, e.g. your cluster's `pve-root-ca.pem`.",
-            "PROXMOX_VE_CA_CERTIFICATE"
-        )
-    )]
-    ca_certificate: Option<String>,
-    #[tf(
-        optional,
-        description = with_env_default(
-            "Pin the server certificate by its SHA-256 fingerprint as PVE shows it (`AA:BB:…`); then no CA is needed, and `ca_certificate` and `insecure` are ignored (with a warning). A pin checks neither the chain, the host name nor the expiry, and breaks whenever the certificate is renewed: prefer `ca_certificate`.",
-            "PROXMOX_VE_TLS_FINGERPRINT"
-        )
-    )]
-    tls_fingerprint: Option<String>,
-    #[tf(
-        optional,
-        description = with_env_default(
-            "The minimum TLS version: `1.2` (default) or `1.3`.",
-            "PROXMOX_VE_MIN_TLS"
-        )
-    )]
-    min_tls: Option<String>,
-    #[tf(
-        optional,
-        description = "Seconds to wait for one API request. Default 60."
-    )]
-    timeout: Option<i64>,
-    #[tf(
-        optional,
-        description = "How often a transient failure (lock timeout, 5xx from a proxy, dropped connection on a safe request) is retried. Default 4."
-    )]
-    max_retries: Option<i64>,
-    #[tf(
-        optional,
-        description = format!(
-            "Several nodes of one PVE cluster, `[\"https://pve1:8006\", \"https://pve2:8006\", …]`, in order of preference; instead of `endpoint` (set exactly one of the two). Each request goes to the first node believed healthy; a node that refuses connections, times out, answers with a proxy error or has lost quorum is skipped for `endpoint_cooldown` seconds. One login serves every node. See the guide \"Running against a cluster\". Defaults to `{}` (comma-separated).",
-            endpoints::ENDPOINTS_VAR
-        )
-    )]
-    endpoints: Option<Vec<String>>,
-    #[tf(
-        optional,
-        description = format!(
-            "With `endpoints`: pin each node's certificate by its SHA-256 fingerprint, one per endpoint in the same order (every node of a cluster has its own certificate). Prefer `ca_certificate` with the cluster's `pve-root-ca.pem`, which covers every node. Defaults to `{}` (comma-separated).",
-            endpoints::TLS_FINGERPRINTS_VAR
-        )
-    )]
-    tls_fingerprints: Option<Vec<String>>,
-    #[tf(
-        optional,
-        description = "With `endpoints`: seconds a node that failed is skipped before it is tried again. Default 60."
-    )]
-    endpoint_cooldown: Option<i64>,
-}
-
-/// A setting's description, ending with the environment variable it falls back to.
-fn with_env_default(text: &str, var: &str) -> String {
-    format!("{text} Defaults to `{var}`.")
 }
 
 #[cfg(test)]
