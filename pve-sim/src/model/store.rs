@@ -93,11 +93,11 @@ impl StateDir {
     /// Write every file atomically.
     pub fn save(&self, state: &State) -> io::Result<()> {
         self.save_users(&state.users)?;
-        self.write_file(TOKEN_CFG, &state.tokens.write(), true)?;
-        self.write_file(SHADOW_CFG, &state.shadow.write(), true)?;
-        self.write_file(PAM_SHADOW_CFG, &state.pam.write(), true)?;
+        self.write_file(TOKEN_CFG, state.tokens.write(), true)?;
+        self.write_file(SHADOW_CFG, state.shadow.write(), true)?;
+        self.write_file(PAM_SHADOW_CFG, state.pam.write(), true)?;
         self.save_realm_passwords(&state.realm_passwords)?;
-        self.write_file(DOMAINS_CFG, &state.domains.write(), false)
+        self.write_file(DOMAINS_CFG, state.domains.write(), false)
     }
 
     /// Every `priv/realm/<realm>.pw` whose name is a realm name.
@@ -152,7 +152,7 @@ impl StateDir {
     /// Write only `user.cfg`: the bytes PVE's last write left
     /// ([`UserConfig::file_bytes`]).
     pub fn save_users(&self, users: &UserConfig) -> io::Result<()> {
-        self.write_file(USER_CFG, &users.file_bytes(), false)
+        self.write_file(USER_CFG, users.file_bytes(), false)
     }
 
     /// Atomic replace: temp file in the same directory, fsync, rename
