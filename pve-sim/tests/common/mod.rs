@@ -91,7 +91,8 @@ impl Harness {
             .await
     }
 
-    async fn send_body(
+    /// Any body with its content type; `token` or else root's ticket.
+    pub async fn send_body(
         &self,
         method: &str,
         path: &str,
