@@ -9,12 +9,11 @@ use std::sync::Mutex;
 
 use axum::Json;
 use axum::Router;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::put;
 use serde::{Deserialize, Serialize};
-use std::net::SocketAddr;
 
 use crate::server::state::SharedState;
 
@@ -80,17 +79,10 @@ impl Directories {
 }
 
 async fn put_directory(
-    peer: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
     State(state): State<SharedState>,
     Path(realm): Path<String>,
     body: axum::body::Bytes,
 ) -> Response {
-    // Like the other /_sim endpoints: loopback clients only.
-    if let Some(axum::Extension(ConnectInfo(addr))) = peer
-        && !addr.ip().is_loopback()
-    {
-        return StatusCode::FORBIDDEN.into_response();
-    }
     match serde_json::from_slice::<Directory>(&body) {
         Ok(directory) => {
             state.directories.set(&realm, directory.clone());
@@ -104,7 +96,8 @@ async fn put_directory(
     }
 }
 
-/// `PUT /_sim/directories/{realm}` with a [`Directory`] as JSON.
+/// `PUT /_sim/directories/{realm}` with a [`Directory`] as JSON (merged into
+/// the gated `/_sim` router: loopback and root@pam, like every `/_sim` route).
 pub fn router() -> Router<SharedState> {
     Router::new().route("/_sim/directories/{realm}", put(put_directory))
 }

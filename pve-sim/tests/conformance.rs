@@ -420,3 +420,47 @@ async fn the_next_request_sees_what_the_files_hold() {
         .unwrap();
     assert_ne!(group.get("comment"), Some(&json!("0")), "{group}");
 }
+
+/// A malformed JSON body: JSON::XS's `croak` from `extract_params`, caught
+/// around `handle_api2_request` and answered by pveproxy's `error()`: 500,
+/// the message with Perl's location as reason phrase and as a plain body.
+#[tokio::test]
+async fn malformed_json_bodies_are_answered_as_pveproxy_answers_them() {
+    let h = harness();
+    let (ticket, csrf) = h.root_ticket().await;
+    let post = |body: &'static str| {
+        Request::post("/api2/json/access/users")
+            .header("cookie", format!("PVEAuthCookie={ticket}"))
+            .header("csrfpreventiontoken", &csrf)
+            .header("content-type", "application/json")
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let at = " at /usr/share/perl5/PVE/APIServer/AnyEvent.pm line 934.";
+    for (body, error) in [
+        (
+            "userid=x@pve",
+            "malformed JSON string, neither tag, array, object, number, string or atom, at character offset 0 (before \"userid=x@pve\")",
+        ),
+        (
+            r#"{"userid": "x@pve"} {"#,
+            "garbage after JSON object, at character offset 20 (before \"{\")",
+        ),
+        (
+            r#"{"userid": "x@pve""#,
+            ", or } expected while parsing object/hash, at character offset 18 (before \"(end of string)\")",
+        ),
+    ] {
+        let reply = h.send(post(body)).await;
+        assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR, "{body}");
+        assert_eq!(
+            reply.reason.as_deref(),
+            Some(format!("{error}{at}").as_str())
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&reply.body),
+            format!("{error}{at}\n")
+        );
+        assert!(reply.headers.get("content-type").is_none(), "{body}");
+    }
+}

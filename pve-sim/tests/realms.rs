@@ -303,3 +303,125 @@ async fn bind_passwords_are_kept_in_priv_realm_as_pve_keeps_them() {
     let domains_cfg = std::fs::read_to_string(h.dir.path().join("domains.cfg")).unwrap();
     assert!(domains_cfg.contains("\tclient-key k3y\n"), "{domains_cfg}");
 }
+
+/// `API2/Domains.pm` create/update run the plugin hook, which writes or
+/// deletes `priv/realm/<realm>.pw` at once, before `check_connection`; when
+/// the check dies, `domains.cfg` is not written but the `.pw` change stays.
+#[tokio::test]
+async fn a_failed_connection_check_leaves_the_password_file_as_the_hook_left_it() {
+    let h = harness().await;
+    let pw_file = |realm: &str| h.dir.path().join(format!("priv/realm/{realm}.pw"));
+    let bind = format!("{LDAP}&bind_dn=cn%3Dreader");
+    let refused = "ldap.example.com: IO::Socket::IP: connect: Connection refused";
+    let absent = |reply: common::Reply| reply.status == StatusCode::INTERNAL_SERVER_ERROR;
+
+    // Create, server down (no directory stated for corp): no realm, but
+    // the password file `on_add_hook` wrote is left behind.
+    assert_eq!(
+        fails(
+            &h,
+            "POST",
+            "/access/domains",
+            &format!("{bind}&password=first&check-connection=1"),
+        )
+        .await,
+        format!("add auth server failed: {refused}\n")
+    );
+    assert!(absent(
+        h.send("GET", "/access/domains/corp", None, "").await
+    ));
+    assert_eq!(std::fs::read_to_string(pw_file("corp")).unwrap(), "first");
+    // A create without a password deletes such a leftover before its
+    // check, so the check finds none.
+    h.state.directories.set("corp", Default::default());
+    assert_eq!(
+        fails(
+            &h,
+            "POST",
+            "/access/domains",
+            &format!("{bind}&check-connection=1"),
+        )
+        .await,
+        "add auth server failed: missing password for realm corp\n"
+    );
+    assert!(!pw_file("corp").exists());
+    assert!(absent(
+        h.send("GET", "/access/domains/corp", None, "").await
+    ));
+
+    // Update, removing the password with a check: the file is gone, the
+    // options are not applied.
+    h.root("POST", "/access/domains", &format!("{bind}&password=kept"))
+        .await;
+    assert_eq!(
+        fails(
+            &h,
+            "PUT",
+            "/access/domains/corp",
+            "delete=password&check-connection=1&comment=never"
+        )
+        .await,
+        "update auth server failed: missing password for realm corp\n"
+    );
+    assert!(!pw_file("corp").exists());
+    let read = h.root("GET", "/access/domains/corp", "").await;
+    assert!(read.get("comment").is_none(), "{read}");
+
+    // Update, new password, server down: the new password stays.
+    let other = bind.replace("realm=corp", "realm=other");
+    h.root("POST", "/access/domains", &format!("{other}&password=old"))
+        .await;
+    assert_eq!(
+        fails(
+            &h,
+            "PUT",
+            "/access/domains/other",
+            "password=new&check-connection=1&comment=never"
+        )
+        .await,
+        format!("update auth server failed: {refused}\n")
+    );
+    assert_eq!(std::fs::read_to_string(pw_file("other")).unwrap(), "new");
+    let read = h.root("GET", "/access/domains/other", "").await;
+    assert!(read.get("comment").is_none(), "{read}");
+}
+
+/// PVE 6.x kept bind passwords in `priv/ldap/`; PVE 9 still reads one
+/// there when `priv/realm/` has none (`LDAP.pm` `get_cred_file`) and
+/// deletes it when it is the file in use.
+#[tokio::test]
+async fn a_password_in_the_legacy_priv_ldap_is_used_as_pve_9_uses_it() {
+    let h = harness().await;
+    h.root(
+        "POST",
+        "/access/domains",
+        &format!("{LDAP}&bind_dn=cn%3Dreader"),
+    )
+    .await;
+    let legacy = h.dir.path().join("priv/ldap/corp.pw");
+    let current = h.dir.path().join("priv/realm/corp.pw");
+    std::fs::create_dir_all(legacy.parent().unwrap()).unwrap();
+    std::fs::write(&legacy, "legacy-pw\n").unwrap();
+    let h = h.restart().await;
+    h.state.directories.set("corp", Default::default());
+    let check = "check-connection=1&comment=checked";
+
+    h.root("PUT", "/access/domains/corp", check).await;
+    // A new password goes to priv/realm and shadows the legacy file.
+    h.root("PUT", "/access/domains/corp", "password=new").await;
+    assert_eq!(std::fs::read_to_string(&current).unwrap(), "new");
+    assert_eq!(std::fs::read_to_string(&legacy).unwrap(), "legacy-pw\n");
+    // Deleting removes the current file first; the legacy one is used again.
+    h.root("PUT", "/access/domains/corp", "delete=password")
+        .await;
+    assert!(!current.exists());
+    h.root("PUT", "/access/domains/corp", check).await;
+    // Then the legacy one itself.
+    h.root("PUT", "/access/domains/corp", "delete=password")
+        .await;
+    assert!(!legacy.exists());
+    assert_eq!(
+        fails(&h, "PUT", "/access/domains/corp", check).await,
+        "update auth server failed: missing password for realm corp\n"
+    );
+}

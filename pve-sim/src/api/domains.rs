@@ -114,7 +114,7 @@ async fn create(State(state): State<SharedState>, call: Call) -> ApiResult {
         server_reachable: state.directories.get(&name).is_some(),
     };
     state
-        .write("add auth server failed", call.faults.lock_timeout, |snap| {
+        .write_realm("add auth server failed", call.faults.lock_timeout, |snap| {
             snap.create_realm(&name, &kind, request)
         })
         .await?;
@@ -139,7 +139,7 @@ async fn update(State(state): State<SharedState>, call: Call) -> ApiResult {
         server_reachable: state.directories.get(&name).is_some(),
     };
     state
-        .write(
+        .write_realm(
             "update auth server failed",
             call.faults.lock_timeout,
             |snap| {

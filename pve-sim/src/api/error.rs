@@ -34,6 +34,16 @@ pub enum ApiError {
     Params(BTreeMap<String, String>),
     /// Pre-dispatch authentication failure: 401 with an empty body.
     Unauthorized(&'static str),
+    /// pveproxy's own `error()` (pve-http-server `AnyEvent.pm`), used
+    /// before or around the API handler (malformed JSON bodies, content
+    /// for a GET): the message as a plain body, its first line as reason
+    /// phrase, no content type and no JSON envelope.
+    Plain {
+        /// HTTP status.
+        status: StatusCode,
+        /// Full message, sent as is.
+        message: String,
+    },
 }
 
 impl ApiError {
@@ -54,6 +64,14 @@ impl ApiError {
     /// A message sent exactly as given (no newline added), e.g. the 501 text.
     pub fn raw(status: StatusCode, message: impl Into<String>) -> Self {
         Self::Status {
+            status,
+            message: message.into(),
+        }
+    }
+
+    /// pveproxy's `error()`: see [`ApiError::Plain`].
+    pub fn plain(status: StatusCode, message: impl Into<String>) -> Self {
+        Self::Plain {
             status,
             message: message.into(),
         }
@@ -88,7 +106,7 @@ impl ApiError {
     /// The HTTP status of this error.
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::Status { status, .. } => *status,
+            Self::Status { status, .. } | Self::Plain { status, .. } => *status,
             Self::Params(_) => StatusCode::BAD_REQUEST,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
         }
@@ -97,7 +115,7 @@ impl ApiError {
     /// The message as PVE would log/report it (first line = reason phrase).
     pub fn message(&self) -> String {
         match self {
-            Self::Status { message, .. } => message.clone(),
+            Self::Status { message, .. } | Self::Plain { message, .. } => message.clone(),
             Self::Params(_) => format!("{PARAM_VERIFICATION_FAILED}\n"),
             Self::Unauthorized(reason) => (*reason).to_string(),
         }
@@ -178,6 +196,12 @@ impl IntoResponse for ApiError {
             Self::Status { status, message } => {
                 let mut response =
                     json_response(status, &json!({ "data": null, "message": message }));
+                set_reason(&mut response, &message);
+                response
+            }
+            Self::Plain { status, message } => {
+                let mut response = Response::new(Body::from(message.clone()));
+                *response.status_mut() = status;
                 set_reason(&mut response, &message);
                 response
             }

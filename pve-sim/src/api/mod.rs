@@ -9,6 +9,7 @@ pub mod domains;
 pub mod error;
 pub mod formats;
 pub mod groups;
+pub mod json_body;
 pub mod nodes;
 pub mod params;
 pub mod perm;

@@ -114,45 +114,45 @@ pub fn collect(
 ) -> Result<Params, ApiError> {
     let mut map = Map::new();
     let has_body = !body.is_empty();
+    let has_query = query.is_some_and(|q| q.split('&').any(|pair| !pair.is_empty()));
     if *method == Method::POST || *method == Method::PUT {
-        if has_body {
-            let ct = content_type
-                .unwrap_or("application/x-www-form-urlencoded")
-                .split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase();
-            match ct.as_str() {
-                "application/json" => match serde_json::from_slice::<Value>(body) {
-                    Ok(Value::Object(obj)) => map = obj,
-                    Ok(_) => {
-                        return Err(ApiError::internal(
-                            "JSON body must be an object (hash) of parameters",
-                        ));
-                    }
-                    Err(e) => {
-                        return Err(ApiError::internal(format!(
-                            "unable to parse JSON body - {e}"
-                        )));
-                    }
-                },
-                "application/x-www-form-urlencoded" | "" => {
-                    let text = std::str::from_utf8(body).map_err(|_| {
-                        ApiError::internal("unable to parse parameters - invalid UTF-8")
-                    })?;
-                    parse_urlencoded(text, &mut map)?;
-                }
-                other => {
-                    return Err(ApiError::with_status(
-                        StatusCode::NOT_IMPLEMENTED,
-                        format!("unsupported content type '{other}'"),
-                    ));
-                }
+        // `parse_content_type`: the part before the first `;` or `,`,
+        // compared case-sensitively; no header (or an empty one) is a form.
+        let ct = content_type
+            .and_then(|v| v.split([';', ',']).next())
+            .map(str::trim)
+            .unwrap_or("");
+        match ct {
+            // Decoded even when empty (`decode_json('')` fails): with no
+            // `Content-Length`, `unshift_read_header` goes straight to
+            // `handle_request` and `extract_params`.
+            "application/json" => {
+                map = super::json_body::decode_params(body, has_query)
+                    .map_err(|e| ApiError::plain(StatusCode::INTERNAL_SERVER_ERROR, e))?;
             }
+            "application/x-www-form-urlencoded" | "" if has_body => {
+                let text = std::str::from_utf8(body).map_err(|_| {
+                    ApiError::internal("unable to parse parameters - invalid UTF-8")
+                })?;
+                parse_urlencoded(text, &mut map)?;
+            }
+            "application/x-www-form-urlencoded" | "" => {}
+            // `unshift_read_header` refuses other types only when there is
+            // content, with the header as sent.
+            _ if has_body => {
+                return Err(ApiError::plain(
+                    StatusCode::from_u16(506).unwrap_or(StatusCode::NOT_IMPLEMENTED),
+                    format!(
+                        "upload 'Content-Type '{}' not implemented",
+                        content_type.unwrap_or_default()
+                    ),
+                ));
+            }
+            _ => {}
         }
     } else if has_body {
-        return Err(ApiError::raw(
+        // `unshift_read_header`, with pveproxy's own `error()`.
+        return Err(ApiError::plain(
             StatusCode::NOT_IMPLEMENTED,
             format!("Unexpected content for method '{method}'"),
         ));
@@ -218,6 +218,43 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(e.status(), StatusCode::BAD_REQUEST);
+    }
+
+    #[test]
+    fn json_bodies_fail_as_pveproxy_answers() {
+        let e = collect(
+            &Method::POST,
+            None,
+            Some("application/json; charset=utf-8"),
+            b"{\"userid\": \"x@pve\",}",
+            &[],
+        )
+        .unwrap_err();
+        assert_eq!(e.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(
+            e.message(),
+            "'\"' expected, at character offset 19 (before \"}\") at /usr/share/perl5/PVE/APIServer/AnyEvent.pm line 934.\n"
+        );
+        // An empty JSON body is decoded too, and fails.
+        let e = collect(&Method::PUT, None, Some("application/json"), b"", &[]).unwrap_err();
+        assert!(e.message().contains("(before \"(end of string)\")"), "{e}");
+        // The type is compared as sent: other spellings are refused, with
+        // content, as uploads.
+        let e = collect(&Method::POST, None, Some("Application/JSON"), b"{}", &[]).unwrap_err();
+        assert_eq!(e.status().as_u16(), 506);
+        assert_eq!(
+            e.message(),
+            "upload 'Content-Type 'Application/JSON' not implemented"
+        );
+        let p = collect(
+            &Method::POST,
+            Some("a=1"),
+            Some("application/json"),
+            b"null",
+            &[],
+        )
+        .unwrap();
+        assert_eq!(p.str("a").as_deref(), Some("1"));
     }
 
     #[test]

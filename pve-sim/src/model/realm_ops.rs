@@ -54,7 +54,10 @@ impl State {
     /// option checks; LDAP/AD write it to `priv/realm/<realm>.pw`, or remove
     /// a leftover file when none is given (`on_add_hook`); other types
     /// ignore it (PVE warns `ignoring password parameter`). Then the
-    /// optional connection check, with the password just given.
+    /// optional connection check, with the password just given. Every
+    /// error returns `self` as PVE leaves its files after the same `die`:
+    /// unchanged, except after a failed connection check (see
+    /// [`Self::checked`]).
     pub fn create_realm(
         &mut self,
         realm: &str,
@@ -70,8 +73,6 @@ impl State {
                 None => self.realm_passwords.remove(realm),
             }
         }
-        // PVE has already written the .pw file when the check fails (and
-        // keeps it); the simulator drops the whole failed request instead.
         self.checked(realm, req, "add auth server failed", before)
     }
 
@@ -102,8 +103,15 @@ impl State {
         self.checked(realm, req, "update auth server failed", before)
     }
 
-    /// The optional connection check after a create or update; on failure
-    /// the state is put back as it was `before` the request.
+    /// The optional connection check after a create or update. On failure
+    /// everything is put back as it was `before` the request except the
+    /// `.pw` files: PVE runs the plugin hook (`on_add_hook` /
+    /// `on_update_hook`, which write or delete `priv/realm/<realm>.pw` at
+    /// once) before `check_connection`, and only `cfs_write_file` of
+    /// `domains.cfg` comes after it (`API2/Domains.pm` create and update),
+    /// so the `die` leaves the new password, or the deletion, behind.
+    /// Callers save the state even when this fails
+    /// ([`crate::server::state::AppState::write_even_on_failure`]).
     fn checked(
         &mut self,
         realm: &str,
@@ -116,7 +124,9 @@ impl State {
         }
         let result = self.check_connection(realm, req.password, req.server_reachable);
         result.map_err(|m| {
+            let passwords = std::mem::take(&mut self.realm_passwords);
             *self = before;
+            self.realm_passwords = passwords;
             ModelError::internal(m).in_lock(prefix)
         })
     }

@@ -1,6 +1,7 @@
 //! [`StateDir`]: load and atomically save the access-control files of one
 //! simulated node from a directory laid out like `/etc/pve`.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -24,6 +25,9 @@ pub const PAM_SHADOW_CFG: &str = "priv/pam-shadow.cfg";
 pub const DOMAINS_CFG: &str = "domains.cfg";
 /// LDAP/AD bind passwords, one `<realm>.pw` file each (`PVE/Auth/LDAP.pm`).
 pub const REALM_PW_DIR: &str = "priv/realm";
+/// Where PVE 6.x kept them; PVE 9 still reads and deletes there
+/// (`LDAP.pm` `get_cred_file`, see [`RealmPasswords`]).
+pub const LEGACY_REALM_PW_DIR: &str = "priv/ldap";
 
 /// A directory holding `user.cfg`, `domains.cfg` and `priv/…`. Missing files
 /// mean empty/default content, so an existing `user.cfg` can be dropped in.
@@ -100,11 +104,17 @@ impl StateDir {
         self.write_file(DOMAINS_CFG, state.domains.write(), false)
     }
 
-    /// Every `priv/realm/<realm>.pw` whose name is a realm name.
+    /// Every `priv/realm/<realm>.pw` whose name is a realm name, and the
+    /// same from the legacy `priv/ldap/`.
     fn load_realm_passwords(&self) -> io::Result<RealmPasswords> {
-        let entries = match fs::read_dir(self.dir.join(REALM_PW_DIR)) {
+        Ok(RealmPasswords::from_files(self.load_pw_dir(REALM_PW_DIR)?)
+            .with_legacy(self.load_pw_dir(LEGACY_REALM_PW_DIR)?))
+    }
+
+    fn load_pw_dir(&self, rel: &str) -> io::Result<Vec<(String, String)>> {
+        let entries = match fs::read_dir(self.dir.join(rel)) {
             Ok(entries) => entries,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(RealmPasswords::default()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
             Err(e) => return Err(e),
         };
         let mut files = Vec::new();
@@ -119,13 +129,23 @@ impl StateDir {
                 files.push((realm.to_string(), fs::read_to_string(&path)?));
             }
         }
-        Ok(RealmPasswords::from_files(files))
+        Ok(files)
     }
 
     /// Write each realm's `.pw` file (mode 0600) and remove the files of
-    /// realms that no longer have one.
+    /// realms that no longer have one, in both directories (PVE never
+    /// writes to the legacy one, only deletes from it).
     fn save_realm_passwords(&self, passwords: &RealmPasswords) -> io::Result<()> {
-        let dir = self.dir.join(REALM_PW_DIR);
+        self.save_pw_dir(REALM_PW_DIR, passwords.files().collect(), true)?;
+        self.save_pw_dir(
+            LEGACY_REALM_PW_DIR,
+            passwords.legacy_files().collect(),
+            false,
+        )
+    }
+
+    fn save_pw_dir(&self, rel: &str, files: BTreeMap<&str, &str>, write: bool) -> io::Result<()> {
+        let dir = self.dir.join(rel);
         match fs::read_dir(&dir) {
             Ok(entries) => {
                 for entry in entries {
@@ -134,7 +154,7 @@ impl StateDir {
                         .file_name()
                         .and_then(|n| n.to_str())
                         .and_then(|n| n.strip_suffix(".pw"))
-                        .is_some_and(|realm| is_realm_name(realm) && !passwords.contains(realm));
+                        .is_some_and(|realm| is_realm_name(realm) && !files.contains_key(realm));
                     if stale {
                         fs::remove_file(&path)?;
                     }
@@ -143,8 +163,10 @@ impl StateDir {
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
             Err(e) => return Err(e),
         }
-        for (realm, content) in passwords.files() {
-            self.write_file(&format!("{REALM_PW_DIR}/{realm}.pw"), content, true)?;
+        if write {
+            for (realm, content) in files {
+                self.write_file(&format!("{rel}/{realm}.pw"), content, true)?;
+            }
         }
         Ok(())
     }

@@ -36,9 +36,7 @@ fn normalize_uri(mut request: Request<Body>) -> Request<Body> {
 pub fn app(state: SharedState) -> Router {
     let inner: Router = Router::new()
         .nest("/api2/json", crate::api::router(state.clone()))
-        .merge(admin::router())
-        .merge(crate::directory::router())
-        .merge(crate::inventory_admin::router())
+        .merge(admin::router(state.clone()))
         .with_state(state);
     Router::new().fallback_service(inner.map_request(normalize_uri))
 }

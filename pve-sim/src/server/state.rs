@@ -199,6 +199,30 @@ impl AppState {
         force_timeout: bool,
         change: impl FnOnce(&mut Snapshot) -> WriteResult<T>,
     ) -> Result<T, ApiError> {
+        self.write_inner(prefix, force_timeout, false, change).await
+    }
+
+    /// [`Self::write`] for realm create and update: when `change` fails,
+    /// the realm `.pw` files it wrote or removed are saved all the same and
+    /// the rest of its changes dropped. PVE's `on_add_hook` /
+    /// `on_update_hook` touch the `.pw` file before the connection check
+    /// that can still `die` (see `State::create_realm`).
+    pub async fn write_realm<T>(
+        &self,
+        prefix: &str,
+        force_timeout: bool,
+        change: impl FnOnce(&mut Snapshot) -> WriteResult<T>,
+    ) -> Result<T, ApiError> {
+        self.write_inner(prefix, force_timeout, true, change).await
+    }
+
+    async fn write_inner<T>(
+        &self,
+        prefix: &str,
+        force_timeout: bool,
+        keep_realm_passwords: bool,
+        change: impl FnOnce(&mut Snapshot) -> WriteResult<T>,
+    ) -> Result<T, ApiError> {
         let lock_error = || ApiError::internal(format!("{prefix}: {LOCK_TIMEOUT_TEXT}"));
         if force_timeout {
             return Err(lock_error());
@@ -212,8 +236,24 @@ impl AppState {
         let _guard = tokio::time::timeout(self.lock_timeout, self.write_lock.lock())
             .await
             .map_err(|_| lock_error())?;
-        let mut next = (*self.read()).clone();
-        let value = change(&mut next).map_err(ApiError::from)?;
+        let current = self.read();
+        let mut next = (*current).clone();
+        let value = match change(&mut next) {
+            Ok(value) => value,
+            Err(e) if keep_realm_passwords && next.realm_passwords != current.realm_passwords => {
+                let mut kept = (*current).clone();
+                kept.realm_passwords = next.realm_passwords;
+                self.commit(prefix, kept)?;
+                return Err(ApiError::from(e));
+            }
+            Err(e) => return Err(ApiError::from(e)),
+        };
+        self.commit(prefix, next)?;
+        Ok(value)
+    }
+
+    /// Save `next` and publish it (under the write lock).
+    fn commit(&self, prefix: &str, mut next: Snapshot) -> Result<(), ApiError> {
         // PVE reads pmxcfs on every request: the next request sees what
         // the files hold, not what this write had in memory.
         next.reread();
@@ -224,7 +264,7 @@ impl AppState {
             Ok(mut guard) => *guard = Arc::new(next),
             Err(poisoned) => *poisoned.into_inner() = Arc::new(next),
         }
-        Ok(value)
+        Ok(())
     }
 
     /// Take the write lock as a concurrent writer would (tests use this to

@@ -40,7 +40,11 @@ impl Reply {
 }
 
 pub async fn harness_with(inventory: Inventory) -> Harness {
-    let dir = tempfile::tempdir().unwrap();
+    harness_in(tempfile::tempdir().unwrap(), inventory).await
+}
+
+/// A simulator started on the files `dir` already holds.
+pub async fn harness_in(dir: tempfile::TempDir, inventory: Inventory) -> Harness {
     let options = SimOptions {
         root_password: ROOT_PW.to_string(),
         inventory,
@@ -74,6 +78,12 @@ pub async fn harness() -> Harness {
 }
 
 impl Harness {
+    /// Stop this simulator and start another one on its state directory,
+    /// which reads back the files as they are now.
+    pub async fn restart(self) -> Harness {
+        harness_in(self.dir, Inventory::demo()).await
+    }
+
     pub async fn send(&self, method: &str, path: &str, token: Option<&str>, form: &str) -> Reply {
         self.send_body(
             method,
@@ -91,7 +101,8 @@ impl Harness {
             .await
     }
 
-    async fn send_body(
+    /// Any body with its content type; `token` or else root's ticket.
+    pub async fn send_body(
         &self,
         method: &str,
         path: &str,
