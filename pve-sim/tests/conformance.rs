@@ -464,3 +464,26 @@ async fn malformed_json_bodies_are_answered_as_pveproxy_answers_them() {
         assert!(reply.headers.get("content-type").is_none(), "{body}");
     }
 }
+
+/// A body past `$limit_max_post` (512 KiB): pveproxy's plain 501, whatever
+/// the body holds; one at the limit is read and handled as usual.
+#[tokio::test]
+async fn a_body_over_512_kib_is_refused_as_data_too_large() {
+    let h = harness();
+    let (ticket, csrf) = h.root_ticket().await;
+    let post = |body: String| {
+        Request::post("/api2/json/access/groups")
+            .header("cookie", format!("PVEAuthCookie={ticket}"))
+            .header("csrfpreventiontoken", &csrf)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let filler = |len: usize| format!("groupid=big&comment={}", "a".repeat(len - 20));
+    let over = h.send(post(filler(512 * 1024 + 1))).await;
+    assert_eq!(over.status, StatusCode::NOT_IMPLEMENTED);
+    assert_eq!(over.reason.as_deref(), Some("for data too large"));
+    let under = h.send(post(filler(512 * 1024))).await;
+    // A group comment has no length limit in PVE's schema.
+    assert_eq!(under.status, StatusCode::OK);
+}

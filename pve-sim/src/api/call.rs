@@ -18,8 +18,8 @@ use crate::faults::FaultPlan;
 use crate::model::ids::byte_string;
 use crate::server::state::SharedState;
 
-/// `$limit_max_post` in `AnyEvent.pm`.
-pub const MAX_POST: usize = 64 * 1024;
+/// `$limit_max_post` in pve-http-server `AnyEvent.pm` (512 KiB).
+pub const MAX_POST: usize = 512 * 1024;
 
 /// A checked, validated API call.
 #[derive(Debug, Clone)]
@@ -109,9 +109,10 @@ impl FromRequest<SharedState> for Call {
             .get("content-type")
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
-        let bytes = to_bytes(body, MAX_POST).await.map_err(|_| {
-            ApiError::with_status(StatusCode::PAYLOAD_TOO_LARGE, "request too large")
-        })?;
+        // PVE answers a longer body with a plain 501 before reading it.
+        let bytes = to_bytes(body, MAX_POST)
+            .await
+            .map_err(|_| ApiError::plain(StatusCode::NOT_IMPLEMENTED, "for data too large"))?;
         let mut params = collect(
             &method,
             parts.uri.query(),
