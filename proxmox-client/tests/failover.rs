@@ -15,10 +15,9 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method};
 use axum::routing::{any, get, post};
-use proxmox_client::{Client, ClientBuilder, CreateUser, Error, RetryPolicy};
-use support::{TestServer, drop_connection, ok, pve_error, unauthorized};
+use proxmox_client::{Client, ClientBuilder, CreateUser, Error};
+use support::{API_TOKEN, TestServer, drop_connection, fast_retries, ok, pve_error, unauthorized};
 
-const TOKEN: &str = "root@pam!ci=11111111-2222-4333-8444-555555555555";
 const NO_QUORUM: &str = "create user failed: cfs-lock 'file-user_cfg' error: no quorum!\n";
 
 /// A port nothing listens on: connecting is refused.
@@ -100,14 +99,10 @@ fn healthy_app(counts: Counts) -> Router {
 fn cluster_builder(urls: &[&str], servers: &[&TestServer]) -> ClientBuilder {
     let mut builder = Client::builder(urls[0])
         .endpoints(urls.iter().copied())
-        .api_token(TOKEN.parse().expect("test setup"))
+        .api_token(API_TOKEN.parse().expect("test setup"))
         .connect_timeout(Duration::from_millis(300))
         .timeout(Duration::from_secs(5))
-        .retry_policy(RetryPolicy {
-            max_retries: 2,
-            base_delay: Duration::from_millis(1),
-            max_delay: Duration::from_millis(5),
-        });
+        .retry_policy(fast_retries(2));
     for server in servers {
         builder = builder.ca_pem(server.ca_pem.clone());
     }
@@ -446,7 +441,7 @@ async fn pins_are_per_endpoint() {
     // (nothing sent), and the request moves on to the second node.
     let client = Client::builder(&urls[0])
         .endpoints(urls.clone())
-        .api_token(TOKEN.parse().unwrap())
+        .api_token(API_TOKEN.parse().unwrap())
         .fingerprints([&second.fingerprint, &second.fingerprint])
         .build()
         .unwrap();

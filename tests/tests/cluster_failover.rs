@@ -13,14 +13,6 @@ use pve_e2e::target::Target;
 use pve_e2e::terraform::Workdir;
 use pve_sim::NodeState;
 
-/// A workdir whose provider knows every node of `target`, first node first.
-fn cluster_workdir(target: &Target) -> Workdir {
-    let mut work = Workdir::new(target);
-    work.remove_env("PROXMOX_VE_ENDPOINT");
-    work.set_env("PROXMOX_VE_ENDPOINTS", &target.node_urls().join(","));
-    work
-}
-
 /// `provider "pve"` with a short timeout and few retries (fast failures).
 const PROVIDER: &str = r#"
 terraform {
@@ -73,7 +65,7 @@ fn applied_writes(target: &Target, node: &str) -> u64 {
 #[test]
 fn an_apply_converges_when_the_first_node_dies_part_way() {
     let target = Target::start_cluster(3);
-    let work = cluster_workdir(&target);
+    let work = Workdir::cluster(&target);
     let prefix = target.unique("fo");
     let count = 100; // 100 users + 100 tokens = 200 objects
     work.config(&users_and_tokens(&prefix, count));
@@ -150,7 +142,7 @@ fn an_apply_converges_when_the_first_node_dies_part_way() {
 #[test]
 fn a_create_cut_off_by_a_dying_node_is_sent_again_within_one_apply() {
     let target = Target::start_cluster(3);
-    let work = cluster_workdir(&target);
+    let work = Workdir::cluster(&target);
     let prefix = target.unique("cut");
     work.config(&users_and_tokens(&prefix, 1));
     let token_creates = || {
@@ -206,7 +198,7 @@ fn a_create_cut_off_by_a_dying_node_is_sent_again_within_one_apply() {
 #[test]
 fn a_hanging_first_node_costs_one_timeout_per_run() {
     let target = Target::start_cluster(3);
-    let mut work = cluster_workdir(&target);
+    let mut work = Workdir::cluster(&target);
     let prefix = target.unique("hang");
     work.config(&users_and_tokens(&prefix, 20));
     work.apply();
@@ -245,7 +237,7 @@ fn a_hanging_first_node_costs_one_timeout_per_run() {
 #[test]
 fn a_node_without_quorum_applies_no_write() {
     let target = Target::start_cluster(3);
-    let work = cluster_workdir(&target);
+    let work = Workdir::cluster(&target);
     target
         .block_on(sim(&target).set_node_state("pve1", NodeState::NoQuorum))
         .expect("take pve1's quorum");
@@ -268,7 +260,7 @@ fn a_node_without_quorum_applies_no_write() {
 #[test]
 fn all_nodes_down_is_one_error_listing_every_node() {
     let target = Target::start_cluster(3);
-    let work = cluster_workdir(&target);
+    let work = Workdir::cluster(&target);
     let prefix = target.unique("down");
     work.config(&users_and_tokens(&prefix, 1));
     for node in ["pve1", "pve2", "pve3"] {
@@ -301,7 +293,7 @@ fn all_nodes_down_is_one_error_listing_every_node() {
 fn endpoint_and_endpoints_together_are_refused_naming_both() {
     let target = Target::start_cluster(2);
     let urls = target.node_urls();
-    let work = cluster_workdir(&target);
+    let work = Workdir::cluster(&target);
     work.config(&format!(
         r#"
 terraform {{
