@@ -6,7 +6,9 @@
 //! the first node believed healthy and moves on to the next one when a node
 //! fails in a way that proves nothing was changed (connection refused or
 //! timed out, TLS refused, no quorum) or when repeating is safe (a read or
-//! delete that broke in transit or met a proxy error). A node that fails is
+//! delete that broke in transit or met a proxy error). A 595/596 about the
+//! node a request names (`/nodes/{name}/…`, which pveproxy forwards) is that
+//! node's trouble and returned as PVE's answer. A node that fails is
 //! remembered as unhealthy for a while ([`DEFAULT_UNHEALTHY_FOR`]) and only
 //! used again after that, or as a last resort; the table is shared by every
 //! clone of the client, so a dead first node costs one timeout per run, not
