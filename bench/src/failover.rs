@@ -38,9 +38,7 @@ pub struct FailoverResult {
 pub fn run(per_type: usize, parallelism: usize, runs: usize) -> Result<FailoverResult, String> {
     let target = Target::start_cluster(3);
     let sim = target.sim().ok_or("the benchmark needs the simulator")?;
-    let mut work = Workdir::new(&target);
-    work.remove_env("PROXMOX_VE_ENDPOINT");
-    work.set_env("PROXMOX_VE_ENDPOINTS", &target.node_urls().join(","));
+    let work = Workdir::cluster(&target);
     let config = crate::scale::config(per_type).replace(
         "provider \"pve\" {}",
         &format!("provider \"pve\" {{\n  timeout = {TIMEOUT_SECS}\n}}"),

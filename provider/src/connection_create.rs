@@ -127,36 +127,66 @@ impl<'a> Creation<'a> {
 
 impl Connection {
     /// Creates an object through [`Connection::write`]. `Ok(Some(_))` is the
-    /// create's answer. When PVE's answer was lost, the object is read back
-    /// and adopted (`Ok(None)`) only if `as_planned` accepts it: it may be
-    /// someone else's. "Already exists" and every other failure are
-    /// diagnostics naming the object, and the import command where it helps.
+    /// create's answer. When PVE's answer was lost, the object is read back:
+    /// it is adopted (`Ok(None)`) only if `as_planned` accepts it (it may be
+    /// someone else's); when the read-back proves it does not exist, the
+    /// create was never applied and is sent once more (through whichever
+    /// node is healthy now), so that a node dying under a create costs no
+    /// second apply and a token's secret is not lost. "Already exists" and
+    /// every other failure are diagnostics naming the object, and the import
+    /// command where it helps.
+    ///
+    /// `create` is called at most twice, hence `Clone`: a closure that owns
+    /// its request is cloned for the second attempt.
     pub async fn create_or_adopt<T, Found, C, CFut, R, RFut>(
         &self,
         creation: &Creation<'_>,
         create: C,
         read_back: R,
-        as_planned: impl FnOnce(&Found) -> bool,
+        as_planned: impl Fn(&Found) -> bool,
     ) -> Result<Option<T>, Diagnostics>
     where
-        C: FnOnce(Client) -> CFut,
+        C: FnOnce(Client) -> CFut + Clone,
         CFut: Future<Output = Result<T, Error>>,
         R: Fn(Client) -> RFut,
         RFut: Future<Output = Result<Found, Error>>,
     {
         let action = || format!("create {} '{}'", creation.kind, creation.id);
-        match self.write(create).await {
-            Ok(created) => Ok(Some(created)),
-            Err(error) if already_exists(&error) => Err(creation
-                .explain_conflict
-                .and_then(|explain| explain(creation, &error))
-                .unwrap_or_else(|| creation.already_exists(&error))),
-            Err(error) if error.is_outcome_unknown() => match self.read_back(read_back).await {
-                Ok(found) if as_planned(&found) => Ok(None),
-                Ok(_) => Err(creation.not_as_planned(&error)),
-                Err(_) => Err(self.diagnose(&action(), &error)),
-            },
-            Err(error) => Err(self.diagnose(&action(), &error)),
+        let mut sent_again = false;
+        loop {
+            let error = match self.write(create.clone()).await {
+                Ok(created) => return Ok(Some(created)),
+                Err(error) => error,
+            };
+            if already_exists(&error) {
+                return Err(creation
+                    .explain_conflict
+                    .and_then(|explain| explain(creation, &error))
+                    .unwrap_or_else(|| creation.already_exists(&error)));
+            }
+            if !error.is_outcome_unknown() {
+                return Err(self.diagnose(&action(), &error));
+            }
+            match self.read_back(&read_back).await {
+                Ok(found) if as_planned(&found) => return Ok(None),
+                Ok(_) => return Err(creation.not_as_planned(&error)),
+                // A definite "does not exist", read after the create failed:
+                // PVE never applied it. PVE checks existence under the
+                // access-config lock, so should the lost request still land
+                // late (a frozen node waking up), it is refused as "already
+                // exists" rather than making a second object. Sent again
+                // once only: a second lost answer is reported as before.
+                Err(read) if read.is_not_found() && !sent_again => {
+                    tracing::warn!(
+                        object = %creation.id,
+                        kind = %creation.kind,
+                        error = %error,
+                        "the create's answer was lost and the object does not exist: PVE did not apply it; sending the create again"
+                    );
+                    sent_again = true;
+                }
+                Err(_) => return Err(self.diagnose(&action(), &error)),
+            }
         }
     }
 }

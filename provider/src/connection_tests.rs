@@ -376,3 +376,169 @@ async fn create_or_adopt_creates_refuses_and_adopts_only_what_was_planned() {
     ));
     sim.set_faults(pve_sim::FaultConfig::default());
 }
+
+/// Faults that close the connection of every matching request before PVE
+/// handles it: the client has sent a create and gets no answer, and
+/// nothing was applied.
+fn lose_unapplied(path_prefix: &str) -> pve_sim::FaultConfig {
+    pve_sim::FaultConfig {
+        drop_rate: 1.0,
+        path_prefix: path_prefix.into(),
+        ..Default::default()
+    }
+}
+
+/// Requests pve-sim received for `route` ("POST /access/groups").
+fn received(sim: &pve_sim::RunningSim, route: &str) -> u64 {
+    sim.stats().by_route.get(route).copied().unwrap_or(0)
+}
+
+/// Creates group `id` (comment "x") through `create_or_adopt`; the answers
+/// of the first `lost` attempts are lost before PVE applies them (the
+/// read-backs in between are answered). Returns the result and the number
+/// of attempts.
+async fn create_group_losing(
+    sim: &pve_sim::RunningSim,
+    connection: &Connection,
+    id: &str,
+    lost: usize,
+) -> (Result<Option<()>, tfplugin::diag::Diagnostics>, usize) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let group: GroupId = id.parse().unwrap();
+    let creation = super::Creation::new("group", id, "pve_group", "group_id");
+    let request = CreateGroup {
+        comment: Some("x".into()),
+    };
+    let attempts = std::sync::Arc::new(AtomicUsize::new(0));
+    let (created, counter) = (group.clone(), attempts.clone());
+    let result = connection
+        .create_or_adopt(
+            &creation,
+            |client| async move {
+                let losing = counter.fetch_add(1, Ordering::SeqCst) < lost;
+                if losing {
+                    sim.set_faults(lose_unapplied("/access/groups"));
+                }
+                let result = client.groups().create(&created, &request).await;
+                sim.set_faults(pve_sim::FaultConfig::default());
+                if losing {
+                    assert!(result.as_ref().unwrap_err().is_outcome_unknown());
+                }
+                result
+            },
+            |client| {
+                let id = group.clone();
+                async move { client.groups().get(&id).await }
+            },
+            |found| found.comment.as_deref() == Some("x"),
+        )
+        .await;
+    (result, attempts.load(Ordering::SeqCst))
+}
+
+#[tokio::test]
+async fn a_lost_create_that_was_not_applied_is_sent_again() {
+    let (sim, connection, root) = simulated().await;
+    let (result, attempts) = create_group_losing(&sim, &connection, "ops", 1).await;
+    assert_eq!(result.unwrap(), Some(()), "created by the second attempt");
+    assert_eq!(attempts, 2);
+    assert_eq!(received(&sim, "POST /access/groups"), 2);
+    let found = root.groups().get(&"ops".parse().unwrap()).await.unwrap();
+    assert_eq!(found.comment.as_deref(), Some("x"));
+}
+
+/// The token's secret exists only in the create's answer: a create sent
+/// again after a lost, unapplied one must return it, and it must work.
+#[tokio::test]
+async fn a_token_create_sent_again_returns_a_working_secret() {
+    let (sim, connection, _root) = simulated().await;
+    let token = TokenId::from_parts(user("root@pam"), "ci".parse().unwrap());
+    let text = token.to_string();
+    let creation = super::Creation::new("API token", &text, "pve_user_token", "token_name");
+    let request = CreateToken {
+        comment: Some("ci".into()),
+        privsep: Some(false),
+        ..Default::default()
+    };
+    let lost = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let sim_ref = &sim;
+    let (id, lost_once) = (token.clone(), lost.clone());
+    let created = connection
+        .create_or_adopt(
+            &creation,
+            |client| async move {
+                let first = !lost_once.swap(true, std::sync::atomic::Ordering::SeqCst);
+                if first {
+                    sim_ref.set_faults(lose_unapplied("/access/users/root@pam/token"));
+                }
+                let result = client.tokens(id.user()).create(id.name(), &request).await;
+                sim_ref.set_faults(pve_sim::FaultConfig::default());
+                result
+            },
+            |client| {
+                let id = token.clone();
+                async move { client.tokens(id.user()).get(id.name()).await }
+            },
+            |found| found.comment.as_deref() == Some("ci"),
+        )
+        .await
+        .unwrap()
+        .expect("a create's answer, not an adoption");
+    assert_eq!(
+        received(&sim, "POST /access/users/{userid}/token/{tokenid}"),
+        2
+    );
+    let client = Client::builder(sim.url())
+        .ca_pem(sim.ca_cert_pem().to_string())
+        .api_token(created.api_token())
+        .build()
+        .unwrap();
+    let users = client.users().list().await.unwrap();
+    assert!(users.iter().any(|u| u.userid == user("root@pam")));
+}
+
+/// A create that lost its answer twice is not sent a third time, and a
+/// read-back that fails for another reason than "not found" keeps the
+/// outcome-unknown error: nothing proves the create was not applied.
+#[tokio::test]
+async fn a_create_is_sent_again_only_once_and_only_on_a_definite_not_found() {
+    let (sim, connection, _root) = simulated().await;
+    let (twice, attempts) = create_group_losing(&sim, &connection, "qa", 2).await;
+    let twice = twice.unwrap_err();
+    assert_eq!(attempts, 2, "sent twice, no more");
+    assert_eq!(received(&sim, "POST /access/groups"), 2);
+    assert!(
+        twice.0[0].detail.contains("outcome unknown"),
+        "{:?}",
+        twice.0[0]
+    );
+
+    let group: GroupId = "dev".parse().unwrap();
+    let creation = super::Creation::new("group", "dev", "pve_group", "group_id");
+    let request = CreateGroup::default();
+    let sim_ref = &sim;
+    let unreadable = connection
+        .create_or_adopt(
+            &creation,
+            |client| async move {
+                sim_ref.set_faults(lose_unapplied("/access/groups"));
+                let result = client.groups().create(&group, &request).await;
+                sim_ref.set_faults(pve_sim::FaultConfig::default());
+                result
+            },
+            |_client| async {
+                Err::<proxmox_client::Group, _>(proxmox_client::Error::Config(
+                    "read-back refused".into(),
+                ))
+            },
+            |_| true,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(received(&sim, "POST /access/groups"), 3, "not sent again");
+    assert!(
+        unreadable.0[0].detail.contains("outcome unknown"),
+        "{:?}",
+        unreadable.0[0]
+    );
+}

@@ -18,7 +18,7 @@ use url::Url;
 
 use crate::auth::{Authenticator, Credentials, LoginRequest, Ticket, TicketStore};
 use crate::error::{ErrorAnswer, classify};
-use crate::failover::{Cluster, Node};
+use crate::failover::{Cluster, Dispatch, Node};
 use crate::params::Params;
 use crate::{ClientBuilder, Error, RetryPolicy};
 
@@ -123,6 +123,12 @@ impl ApiRequest {
     pub(crate) fn path(&self) -> String {
         format!("/{}", self.segments.join("/"))
     }
+
+    /// Addressed to a node by name, under `/nodes/{name}/`: pveproxy
+    /// forwards such a request to that node.
+    fn to_named_node(&self) -> bool {
+        self.segments.len() >= 3 && self.segments[0] == "nodes"
+    }
 }
 
 /// The answer of a successful call, before decoding.
@@ -225,11 +231,18 @@ impl Client {
     /// Sends one authenticated request through the failover layer: to the
     /// first node that can serve it (see [`crate::failover`]).
     async fn send(&self, req: &ApiRequest, headers: &HeaderMap) -> Result<RawAnswer, Error> {
-        let what = format!("{} {}", req.method, req.path());
+        let dispatch = Dispatch {
+            what: format!("{} {}", req.method, req.path()),
+            idempotent: req.idempotent,
+            to_named_node: req.to_named_node(),
+        };
         self.inner
             .cluster
-            .send(&what, |node| self.send_once(node, req, headers.clone()))
+            .send(&dispatch, |node| self.send_once(node, req, headers.clone()))
             .await
+            // After the failover layer, which needs the status to tell the
+            // endpoint's failure from that of the node a request names.
+            .map_err(|error| outcome_unknown_if_not_from_pve(error, req.idempotent))
     }
 
     /// Sends one request to one node and classifies the answer.
@@ -298,7 +311,7 @@ impl Client {
             body: &body,
             credential: &self.inner.credentials.describe(),
         });
-        Err(outcome_unknown_if_not_from_pve(error, req.idempotent))
+        Err(error)
     }
 }
 
@@ -340,7 +353,8 @@ fn transport_error(
 }
 
 /// A 502/503/504 comes from a proxy or gateway in front of pveproxy (or from
-/// pveproxy failing to reach the API daemon), not from PVE's handler: a
+/// pveproxy failing to reach the API daemon; 595/596 from pveproxy failing
+/// to reach the node it forwards to), not from PVE's handler: a
 /// gateway timeout can arrive after PVE committed the change. For a request
 /// that must not be repeated, the outcome is therefore unknown, exactly as
 /// when the connection breaks after sending.

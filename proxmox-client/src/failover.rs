@@ -6,7 +6,9 @@
 //! the first node believed healthy and moves on to the next one when a node
 //! fails in a way that proves nothing was changed (connection refused or
 //! timed out, TLS refused, no quorum) or when repeating is safe (a read or
-//! delete that broke in transit or met a proxy error). A node that fails is
+//! delete that broke in transit or met a proxy error). A 595/596 about the
+//! node a request names (`/nodes/{name}/…`, which pveproxy forwards) is that
+//! node's trouble and returned as PVE's answer. A node that fails is
 //! remembered as unhealthy for a while ([`DEFAULT_UNHEALTHY_FOR`]) and only
 //! used again after that, or as a last resort; the table is shared by every
 //! clone of the client, so a dead first node costs one timeout per run, not
@@ -115,13 +117,37 @@ enum Verdict {
     Answered,
 }
 
-fn verdict(error: &Error) -> Verdict {
+/// What the failover layer needs to know of a request besides its bytes.
+#[derive(Debug, Clone)]
+pub(crate) struct Dispatch {
+    /// `METHOD /path`, for messages.
+    pub what: String,
+    /// Safe to repeat after a failure in transit.
+    pub idempotent: bool,
+    /// Addressed to a node by name (`/nodes/{name}/…`): pveproxy forwards
+    /// it to that node, so its 595/596 speak of that node, not of the
+    /// endpoint that answered.
+    pub to_named_node: bool,
+}
+
+fn verdict(error: &Error, dispatch: &Dispatch) -> Verdict {
     match error {
         // Nothing reached PVE's API handler.
         Error::Connect { .. } | Error::Tls { .. } | Error::NoQuorum(_) => Verdict::NextNode,
+        // pveproxy answers 595/596 when it cannot reach the node it forwards
+        // a `/nodes/{name}/…` request to: that node is down, not the
+        // endpoint, and another endpoint would forward to the same dead
+        // node. PVE's own answer: return it, keep the endpoint.
+        Error::Unavailable(api) if dispatch.to_named_node && matches!(api.status, 595 | 596) => {
+            Verdict::Answered
+        }
+        // A proxy error is the endpoint's; the request may have been applied
+        // behind it, so only a request that is safe to repeat moves on.
+        Error::Unavailable(_) if dispatch.idempotent => Verdict::NextNode,
+        Error::Unavailable(_) => Verdict::Stop,
         // Only produced for requests that are safe to repeat (the client turns
         // a lost answer to any other request into OutcomeUnknown).
-        Error::Transport { .. } | Error::Unavailable(_) => Verdict::NextNode,
+        Error::Transport { .. } => Verdict::NextNode,
         Error::OutcomeUnknown { .. } => Verdict::Stop,
         _ => Verdict::Answered,
     }
@@ -141,8 +167,12 @@ impl Cluster {
 
     /// Sends through the first node that can serve the request: healthy
     /// nodes in the configured order, then the resting ones (oldest failure
-    /// first) as a last resort. `what` is `METHOD /path`, for messages.
-    pub(crate) async fn send<'a, T, F, Fut>(&'a self, what: &str, mut send: F) -> Result<T, Error>
+    /// first) as a last resort.
+    pub(crate) async fn send<'a, T, F, Fut>(
+        &'a self,
+        dispatch: &Dispatch,
+        mut send: F,
+    ) -> Result<T, Error>
     where
         F: FnMut(&'a Node) -> Fut,
         Fut: std::future::Future<Output = Result<T, Error>>,
@@ -181,7 +211,7 @@ impl Cluster {
                     return Ok(value);
                 }
                 Err(error) => {
-                    let verdict = verdict(&error);
+                    let verdict = verdict(&error, dispatch);
                     if verdict == Verdict::Answered {
                         node.set(Health::Healthy);
                         return Err(error.on_node(&node.label()));
@@ -194,7 +224,7 @@ impl Cluster {
                     if verdict == Verdict::Stop {
                         tracing::warn!(
                             node = %node.label(),
-                            request = %what,
+                            request = %dispatch.what,
                             error = %reason,
                             "PVE node lost the answer to a write; not repeating it elsewhere (the caller reads the object back from another node)"
                         );
@@ -202,7 +232,7 @@ impl Cluster {
                     }
                     tracing::warn!(
                         node = %node.label(),
-                        request = %what,
+                        request = %dispatch.what,
                         error = %reason,
                         skipped_for_secs = self.unhealthy_for.as_secs(),
                         "PVE node failed; failing over to the next endpoint"
@@ -212,7 +242,7 @@ impl Cluster {
             }
         }
         Err(Error::AllNodesFailed {
-            request: what.to_owned(),
+            request: dispatch.what.clone(),
             failures,
         })
     }
@@ -233,33 +263,73 @@ mod tests {
         }
     }
 
+    fn dispatch(idempotent: bool, to_named_node: bool) -> Dispatch {
+        Dispatch {
+            what: "GET /x".into(),
+            idempotent,
+            to_named_node,
+        }
+    }
+
     #[test]
     fn only_node_failures_move_to_the_next_node() {
+        let read = dispatch(true, false);
         let connect = Error::Connect {
             url: "https://a:8006/api2/json".into(),
             message: "refused".into(),
         };
-        assert_eq!(verdict(&connect), Verdict::NextNode);
+        assert_eq!(verdict(&connect, &read), Verdict::NextNode);
         assert_eq!(
-            verdict(&Error::NoQuorum(api(500, "cluster not ready - no quorum?"))),
+            verdict(
+                &Error::NoQuorum(api(500, "cluster not ready - no quorum?")),
+                &dispatch(false, false)
+            ),
             Verdict::NextNode
         );
         assert_eq!(
-            verdict(&Error::OutcomeUnknown {
-                method: "POST".into(),
-                path: "/x".into(),
-                message: "reset".into()
-            }),
+            verdict(
+                &Error::OutcomeUnknown {
+                    method: "POST".into(),
+                    path: "/x".into(),
+                    message: "reset".into()
+                },
+                &dispatch(false, false)
+            ),
             Verdict::Stop
         );
         assert_eq!(
-            verdict(&Error::Permission(api(403, "Permission check failed"))),
+            verdict(
+                &Error::Permission(api(403, "Permission check failed")),
+                &read
+            ),
             Verdict::Answered
         );
         assert_eq!(
-            verdict(&Error::LockTimeout(api(500, "got lock request timeout"))),
+            verdict(
+                &Error::LockTimeout(api(500, "got lock request timeout")),
+                &read
+            ),
             Verdict::Answered
         );
+    }
+
+    #[test]
+    fn proxy_errors_fail_over_only_when_the_endpoint_is_to_blame() {
+        for status in [502, 503, 504, 595, 596] {
+            let error = Error::Unavailable(api(status, "Bad Gateway"));
+            assert_eq!(verdict(&error, &dispatch(true, false)), Verdict::NextNode);
+            // A write may have been applied behind the proxy.
+            assert_eq!(verdict(&error, &dispatch(false, false)), Verdict::Stop);
+        }
+        // pveproxy could not reach the node the request names.
+        for status in [595, 596] {
+            let error = Error::Unavailable(api(status, "No route to host"));
+            assert_eq!(verdict(&error, &dispatch(true, true)), Verdict::Answered);
+            assert_eq!(verdict(&error, &dispatch(false, true)), Verdict::Answered);
+        }
+        // A gateway in front of the endpoint is still the endpoint's.
+        let gateway = Error::Unavailable(api(502, "Bad Gateway"));
+        assert_eq!(verdict(&gateway, &dispatch(true, true)), Verdict::NextNode);
     }
 
     #[test]

@@ -51,18 +51,6 @@ impl Recorder {
     }
 }
 
-fn token_client(server: &TestServer) -> Client {
-    server
-        .builder()
-        .api_token(
-            "root@pam!ci=11111111-2222-4333-8444-555555555555"
-                .parse()
-                .expect("test helper"),
-        )
-        .build()
-        .expect("test helper")
-}
-
 #[tokio::test]
 async fn lock_timeout_is_retried_until_success() {
     let rec = Recorder::default();
@@ -81,7 +69,7 @@ async fn lock_timeout_is_retried_until_success() {
         )
         .with_state(rec.clone());
     let server = TestServer::start(app).await;
-    let client = token_client(&server);
+    let client = server.token_client();
     let alice: UserId = "alice@pve".parse().unwrap();
     client
         .users()
@@ -110,7 +98,7 @@ async fn non_retryable_errors_are_not_retried() {
         )
         .with_state(rec.clone());
     let server = TestServer::start(app).await;
-    let client = token_client(&server);
+    let client = server.token_client();
     let err = client
         .users()
         .get(&"bob@pve".parse().unwrap())
@@ -142,7 +130,7 @@ async fn create_is_not_retried_after_a_dropped_connection_but_reads_are() {
         )
         .with_state(rec.clone());
     let server = TestServer::start(app).await;
-    let client = token_client(&server);
+    let client = server.token_client();
     let err = client
         .users()
         .create(&"alice@pve".parse().unwrap(), &CreateUser::default())
@@ -407,7 +395,7 @@ async fn requests_are_encoded_like_pve_expects() {
     };
     let app = Router::new().fallback(any(handler)).with_state(rec.clone());
     let server = TestServer::start(app).await;
-    let client = token_client(&server);
+    let client = server.token_client();
     let alice: UserId = "alice@pve".parse().unwrap();
 
     client
@@ -629,7 +617,7 @@ async fn redirects_are_not_followed() {
         )
         .with_state(rec.clone());
     let server = TestServer::start(app).await;
-    let token = token_client(&server);
+    let token = server.token_client();
     let e = token.version().await.unwrap_err();
     assert_eq!(e.status(), Some(302), "{e:?}");
     let password = server
@@ -722,7 +710,7 @@ async fn decoding_tolerates_pve_quirks_end_to_end() {
             }),
         );
     let server = TestServer::start(app).await;
-    let client = token_client(&server);
+    let client = server.token_client();
     let users = client.users().list().await.unwrap();
     assert!(users[0].groups.is_empty() && users[0].tokens.is_empty() && users[0].email.is_none());
     assert!(!users[1].enable);

@@ -15,10 +15,9 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method};
 use axum::routing::{any, get, post};
-use proxmox_client::{Client, ClientBuilder, CreateUser, Error, RetryPolicy};
-use support::{TestServer, drop_connection, ok, pve_error, unauthorized};
+use proxmox_client::{Client, ClientBuilder, CreateUser, Error};
+use support::{API_TOKEN, TestServer, drop_connection, fast_retries, ok, pve_error, unauthorized};
 
-const TOKEN: &str = "root@pam!ci=11111111-2222-4333-8444-555555555555";
 const NO_QUORUM: &str = "create user failed: cfs-lock 'file-user_cfg' error: no quorum!\n";
 
 /// A port nothing listens on: connecting is refused.
@@ -100,14 +99,10 @@ fn healthy_app(counts: Counts) -> Router {
 fn cluster_builder(urls: &[&str], servers: &[&TestServer]) -> ClientBuilder {
     let mut builder = Client::builder(urls[0])
         .endpoints(urls.iter().copied())
-        .api_token(TOKEN.parse().expect("test setup"))
+        .api_token(API_TOKEN.parse().expect("test setup"))
         .connect_timeout(Duration::from_millis(300))
         .timeout(Duration::from_secs(5))
-        .retry_policy(RetryPolicy {
-            max_retries: 2,
-            base_delay: Duration::from_millis(1),
-            max_delay: Duration::from_millis(5),
-        });
+        .retry_policy(fast_retries(2));
     for server in servers {
         builder = builder.ca_pem(server.ca_pem.clone());
     }
@@ -293,6 +288,77 @@ async fn answers_name_the_node_and_do_not_fail_over() {
     assert_eq!((counts.reads(), second_counts.reads()), (1, 0));
 }
 
+/// pveproxy answers 595 when the node a `/nodes/{name}/…` request names
+/// cannot be reached: that node's trouble, not the endpoint's. The error is
+/// returned, the endpoint stays in use. The same 595 on a request the
+/// endpoint serves itself fails over as before.
+#[tokio::test]
+async fn a_595_about_a_named_node_does_not_fail_over() {
+    const UPID: &str = "UPID:pve3:0000C530:0001E240:67000000:auth-realm-sync:ldap:root@pam:";
+    let first = Counts::default();
+    let proxying = Router::new()
+        .route(
+            "/api2/json/nodes/{node}/tasks/{upid}/status",
+            get(|State(c): State<Counts>| async move {
+                c.count(&Method::GET);
+                pve_error(595, "No route to host\n")
+            }),
+        )
+        .route(
+            "/api2/json/access/users",
+            get(|State(c): State<Counts>| async move {
+                c.count(&Method::GET);
+                ok(serde_json::json!([]))
+            }),
+        )
+        .route(
+            "/api2/json/access/groups",
+            get(|State(c): State<Counts>| async move {
+                c.count(&Method::GET);
+                pve_error(595, "Connection refused\n")
+            }),
+        )
+        .with_state(first.clone());
+    let proxying = TestServer::start(proxying).await;
+    let second = Counts::default();
+    let healthy = TestServer::start(healthy_app(second.clone()).route(
+        "/api2/json/access/groups",
+        get(|| async { ok(serde_json::json!([])) }),
+    ))
+    .await;
+    let client = cluster_builder(&[&proxying.url(), &healthy.url()], &[&proxying, &healthy])
+        .max_retries(0)
+        .build()
+        .unwrap();
+    let err = client.task(UPID).unwrap().status().await.unwrap_err();
+    assert_eq!(err.status(), Some(595), "{err:?}");
+    assert!(
+        err.to_string()
+            .contains(&format!("(node {})", proxying.url())),
+        "{err}"
+    );
+    assert_eq!(
+        (first.reads(), second.reads()),
+        (1, 0),
+        "not sent to the next endpoint"
+    );
+    client.users().list().await.unwrap();
+    assert_eq!(
+        (first.reads(), second.reads()),
+        (2, 0),
+        "the endpoint was not marked unhealthy"
+    );
+    // 595 for a request the endpoint serves itself: the endpoint's failure.
+    client.groups().list().await.unwrap();
+    assert_eq!(first.reads(), 3);
+    client.users().list().await.unwrap();
+    assert_eq!(
+        (first.reads(), second.reads()),
+        (3, 1),
+        "now marked: the next request skips it"
+    );
+}
+
 /// Two nodes sharing one ticket issuer (a cluster-wide auth key): the first
 /// answers 502 to reads while `first_down` is set.
 #[tokio::test]
@@ -375,7 +441,7 @@ async fn pins_are_per_endpoint() {
     // (nothing sent), and the request moves on to the second node.
     let client = Client::builder(&urls[0])
         .endpoints(urls.clone())
-        .api_token(TOKEN.parse().unwrap())
+        .api_token(API_TOKEN.parse().unwrap())
         .fingerprints([&second.fingerprint, &second.fingerprint])
         .build()
         .unwrap();

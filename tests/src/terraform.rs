@@ -91,6 +91,16 @@ impl Workdir {
         Self::with_terraform(target, terraform_bin())
     }
 
+    /// A working directory whose provider knows every node of `target`, in
+    /// order, through `PROXMOX_VE_ENDPOINTS` (instead of `PROXMOX_VE_ENDPOINT`):
+    /// for a cluster from [`Target::start_cluster`].
+    pub fn cluster(target: &Target) -> Self {
+        let mut work = Self::new(target);
+        work.remove_env("PROXMOX_VE_ENDPOINT");
+        work.set_env("PROXMOX_VE_ENDPOINTS", &target.node_urls().join(","));
+        work
+    }
+
     /// A working directory run by Terraform 1.0.3.
     pub fn legacy(target: &Target) -> Self {
         Self::with_terraform(target, terraform_legacy_bin())

@@ -13,14 +13,6 @@ use pve_e2e::target::Target;
 use pve_e2e::terraform::Workdir;
 use pve_sim::NodeState;
 
-/// A workdir whose provider knows every node of `target`, first node first.
-fn cluster_workdir(target: &Target) -> Workdir {
-    let mut work = Workdir::new(target);
-    work.remove_env("PROXMOX_VE_ENDPOINT");
-    work.set_env("PROXMOX_VE_ENDPOINTS", &target.node_urls().join(","));
-    work
-}
-
 /// `provider "pve"` with a short timeout and few retries (fast failures).
 const PROVIDER: &str = r#"
 terraform {
@@ -73,7 +65,7 @@ fn applied_writes(target: &Target, node: &str) -> u64 {
 #[test]
 fn an_apply_converges_when_the_first_node_dies_part_way() {
     let target = Target::start_cluster(3);
-    let work = cluster_workdir(&target);
+    let work = Workdir::cluster(&target);
     let prefix = target.unique("fo");
     let count = 100; // 100 users + 100 tokens = 200 objects
     work.config(&users_and_tokens(&prefix, count));
@@ -142,10 +134,71 @@ fn an_apply_converges_when_the_first_node_dies_part_way() {
     work.assert_plan_empty();
 }
 
+/// pve1 dies while a token create is in flight, before PVE applied it. The
+/// answer is lost, so the provider reads the token back from pve2, finds
+/// it absent (a definite "does not exist": nothing was applied), and sends
+/// the create once more, to pve2: one apply converges, with a working
+/// secret, where a second apply used to be needed.
+#[test]
+fn a_create_cut_off_by_a_dying_node_is_sent_again_within_one_apply() {
+    let target = Target::start_cluster(3);
+    let work = Workdir::cluster(&target);
+    let prefix = target.unique("cut");
+    work.config(&users_and_tokens(&prefix, 1));
+    let token_creates = || {
+        sim(&target)
+            .stats()
+            .by_route
+            .get("POST /access/users/{userid}/token/{tokenid}")
+            .copied()
+            .unwrap_or(0)
+    };
+    // The token create stalls in pve1 (before PVE handles it) until the
+    // node is taken down under it.
+    sim(&target).set_faults(pve_sim::FaultConfig {
+        latency_ms: 60_000,
+        path_prefix: format!("/access/users/{prefix}0@pve/token/ci"),
+        ..Default::default()
+    });
+    let apply = thread::scope(|scope| {
+        let running =
+            scope.spawn(|| work.run(&["apply", "-auto-approve", "-input=false", "-no-color"]));
+        while token_creates() == 0 && !running.is_finished() {
+            thread::sleep(Duration::from_millis(5));
+        }
+        // Faults off first: the read-back and the second create must not stall.
+        sim(&target).set_faults(pve_sim::FaultConfig::default());
+        target
+            .block_on(sim(&target).set_node_state("pve1", NodeState::Down))
+            .expect("take pve1 down");
+        running.join().expect("terraform apply thread")
+    });
+    assert_eq!(apply.code, 0, "one apply:\n{}", apply.all_output());
+    assert_eq!(token_creates(), 2, "sent to pve1, then once more to pve2");
+    assert_eq!(sim(&target).stats().node("pve3").writes, 0);
+    let check = target.client_for_node(&target.node_urls()[1]);
+    let user: proxmox_client::UserId = format!("{prefix}0@pve").parse().expect("user id");
+    let tokens = target
+        .block_on(check.tokens(&user).list())
+        .expect("list tokens");
+    assert_eq!(tokens.len(), 1, "{tokens:?}");
+    let value = work.resource_attributes("pve_user_token.t")["value"].clone();
+    let value = value.as_str().expect("token value in state");
+    let client = proxmox_client::Client::builder(target.node_urls()[1].as_str())
+        .api_token(value.parse().expect("token value"))
+        .ca_pem(sim(&target).ca_cert_pem().to_string())
+        .build()
+        .expect("token client");
+    target
+        .block_on(client.version())
+        .expect("the secret in the state authenticates");
+    work.assert_plan_empty();
+}
+
 #[test]
 fn a_hanging_first_node_costs_one_timeout_per_run() {
     let target = Target::start_cluster(3);
-    let mut work = cluster_workdir(&target);
+    let mut work = Workdir::cluster(&target);
     let prefix = target.unique("hang");
     work.config(&users_and_tokens(&prefix, 20));
     work.apply();
@@ -184,7 +237,7 @@ fn a_hanging_first_node_costs_one_timeout_per_run() {
 #[test]
 fn a_node_without_quorum_applies_no_write() {
     let target = Target::start_cluster(3);
-    let work = cluster_workdir(&target);
+    let work = Workdir::cluster(&target);
     target
         .block_on(sim(&target).set_node_state("pve1", NodeState::NoQuorum))
         .expect("take pve1's quorum");
@@ -207,7 +260,7 @@ fn a_node_without_quorum_applies_no_write() {
 #[test]
 fn all_nodes_down_is_one_error_listing_every_node() {
     let target = Target::start_cluster(3);
-    let work = cluster_workdir(&target);
+    let work = Workdir::cluster(&target);
     let prefix = target.unique("down");
     work.config(&users_and_tokens(&prefix, 1));
     for node in ["pve1", "pve2", "pve3"] {
@@ -240,7 +293,7 @@ fn all_nodes_down_is_one_error_listing_every_node() {
 fn endpoint_and_endpoints_together_are_refused_naming_both() {
     let target = Target::start_cluster(2);
     let urls = target.node_urls();
-    let work = cluster_workdir(&target);
+    let work = Workdir::cluster(&target);
     work.config(&format!(
         r#"
 terraform {{

@@ -17,6 +17,18 @@ use sha2::{Digest, Sha256};
 /// Response header that makes the server drop the connection instead of answering.
 pub const DROP_HEADER: &str = "x-test-drop-connection";
 
+/// The API token every test client sends (the test servers accept any).
+pub const API_TOKEN: &str = "root@pam!ci=11111111-2222-4333-8444-555555555555";
+
+/// Retries with millisecond delays, so that retried tests stay fast.
+pub fn fast_retries(max_retries: u32) -> RetryPolicy {
+    RetryPolicy {
+        max_retries,
+        base_delay: std::time::Duration::from_millis(1),
+        max_delay: std::time::Duration::from_millis(5),
+    }
+}
+
 pub struct TestServer {
     pub addr: SocketAddr,
     /// PEM of the CA that signed the server certificate.
@@ -104,11 +116,15 @@ impl TestServer {
     pub fn builder(&self) -> ClientBuilder {
         Client::builder(self.url())
             .ca_pem(self.ca_pem.clone())
-            .retry_policy(RetryPolicy {
-                max_retries: 4,
-                base_delay: std::time::Duration::from_millis(1),
-                max_delay: std::time::Duration::from_millis(5),
-            })
+            .retry_policy(fast_retries(4))
+    }
+
+    /// [`TestServer::builder`] with [`API_TOKEN`].
+    pub fn token_client(&self) -> Client {
+        self.builder()
+            .api_token(API_TOKEN.parse().expect("test helper"))
+            .build()
+            .expect("test helper")
     }
 }
 
