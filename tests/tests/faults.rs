@@ -200,8 +200,9 @@ fn lock_timeouts_are_retried_within_one_apply() {
 /// Plain 500s, connections closed before handling and answers lost after
 /// the commit, during the whole first apply. To the client a connection
 /// closed after a write was sent is the same in both drop cases (the outcome
-/// is unknown), and the provider fails such a create clearly when it cannot
-/// prove the object is as planned; a plain 500 is reported, never retried
+/// is unknown): the provider reads the object back, adopts it when it is as
+/// planned, sends the create once more when the read-back proves it absent,
+/// and fails clearly otherwise; a plain 500 is reported, never retried
 /// (PVE uses 500 for real errors too) and, on a read, never wipes state. So
 /// under a *persistent* 10% error rate no refresh of 200 objects can succeed
 /// (0.9^200); "converges" is therefore: after the faulty apply, at most two
