@@ -369,38 +369,20 @@ impl FindingEntry {
     }
 }
 
-/// One entry of `pve_access_audit.ignored_findings`: a finding and the reason.
+/// One entry of `pve_access_audit.ignored_findings`: a finding's attributes
+/// and the reason.
 #[derive(Debug, Clone, PartialEq, Eq, Model)]
 struct IgnoredFindingEntry {
-    #[tf(computed)]
-    rule: String,
-    #[tf(computed)]
-    severity: String,
-    #[tf(computed)]
-    identity: String,
-    #[tf(computed)]
-    path: Option<String>,
-    #[tf(computed)]
-    message: String,
+    #[tf(flatten)]
+    finding: FindingEntry,
     #[tf(computed)]
     reason: String,
 }
 
 impl IgnoredFindingEntry {
     fn from_finding(finding: &Finding, reason: &str) -> Self {
-        let FindingEntry {
-            rule,
-            severity,
-            identity,
-            path,
-            message,
-        } = FindingEntry::from_finding(finding);
         IgnoredFindingEntry {
-            rule,
-            severity,
-            identity,
-            path,
-            message,
+            finding: FindingEntry::from_finding(finding),
             reason: reason.to_string(),
         }
     }
@@ -454,6 +436,15 @@ mod tests {
         let ignored = IgnoredFindingEntry::from_finding(&finding, "r").to_value();
         assert_eq!(keys(&ignored), declared(IgnoredFindingEntry::ty()));
         assert_eq!(ignored.get(IgnoredFindingEntry::REASON).as_str(), Some("r"));
+        // The finding's attributes stand beside `reason`, not below it.
+        assert_eq!(
+            ignored.get(FindingEntry::RULE).as_str(),
+            Some(rules::TOKEN_NO_EXPIRY)
+        );
+        assert_eq!(
+            keys(&ignored),
+            ["identity", "message", "path", "reason", "rule", "severity"]
+        );
         assert_eq!(
             keys(&FindingEntry::from_finding(&finding).to_value()),
             declared(FindingEntry::ty())
