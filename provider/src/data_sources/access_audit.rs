@@ -156,7 +156,7 @@ impl DataSource for AccessAuditDataSource {
                 (severity.as_str().to_string(), n as i64)
             })
             .collect();
-        model.report_markdown = Some(report::render(&facts, &findings, &ignored));
+        model.report_markdown = report::render(&facts, &findings, &ignored);
         Ok(model.to_value())
     }
 }
@@ -271,7 +271,7 @@ struct AuditModel {
         computed,
         description = "The findings, the identities and the identities × paths matrix (a role name where the privileges are exactly that role's) as Markdown; write it with `terraform output -raw`."
     )]
-    report_markdown: Option<String>,
+    report_markdown: String,
     #[tf(block)]
     ignore: Vec<IgnoreModel>,
 }

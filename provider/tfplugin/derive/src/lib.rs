@@ -177,7 +177,12 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
         // An attribute with a default decodes null (a value written before
         // the framework applied the default) as the default.
         // A block left out of the configuration is an empty list.
-        let decode = if spec.computed || spec.block {
+        // A computed-only attribute is null in every configuration (a data
+        // source decodes its whole configuration): null decodes as the
+        // type's null, or its default when it has none (`""`, `false`, 0).
+        let decode = if spec.computed && !spec.optional {
+            quote!(::tfplugin::model::decode_computed_only::<#ty>(__tf_object, #name))
+        } else if spec.computed || spec.block {
             quote!(::tfplugin::model::decode_computed::<#ty>(__tf_object, #name))
         } else if let Some(default) = &spec.default {
             quote!(::tfplugin::model::decode_or::<#ty>(__tf_object, #name, ::tfplugin::value::Value::from(#default)))

@@ -104,7 +104,10 @@
 //!
 //! Unknown values: a `computed` attribute may be unknown in a plan, so it
 //! decodes to its type's default (`None`, `""`, an empty set); any other
-//! unknown attribute is an error naming it. An attribute with `default = …`
+//! unknown attribute is an error naming it. A computed-only attribute (not
+//! `optional`) is null in every configuration, so null decodes to its type's
+//! null or default too: a data source decodes its whole configuration into
+//! its model, `String` fields included. An attribute with `default = …`
 //! decodes null as that default. Null decodes to `None` for
 //! `Option<T>`, to an empty collection for sets, lists and maps, and is an
 //! error for the other types.
@@ -320,6 +323,20 @@ pub fn decode<T: Field>(object: &Value, name: &str) -> Result<T, Diagnostic> {
 pub fn decode_computed<T: Field + Default>(object: &Value, name: &str) -> Result<T, Diagnostic> {
     match object.get(name) {
         Value::Unknown => Ok(T::default()),
+        _ => decode(object, name),
+    }
+}
+
+/// Decodes computed-only attribute `name` of `object`: unknown (in a plan)
+/// decodes to the type's default, null (in a configuration, where such an
+/// attribute is always null) to the type's null or, without one, its default.
+pub fn decode_computed_only<T: Field + Default>(
+    object: &Value,
+    name: &str,
+) -> Result<T, Diagnostic> {
+    match object.get(name) {
+        Value::Unknown => Ok(T::default()),
+        Value::Null => Ok(T::from_null().unwrap_or_default()),
         _ => decode(object, name),
     }
 }
