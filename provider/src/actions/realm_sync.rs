@@ -6,16 +6,15 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use proxmox_client::{Client, RealmId, TaskStatus};
+use tfplugin::Model;
 use tfplugin::diag::{Diagnostic, Diagnostics};
 use tfplugin::provider::{Action, ActionContext};
-use tfplugin::schema::{Attribute, Block, Schema};
-use tfplugin::value::{Type, Value};
+use tfplugin::schema::{PlanRules, Schema};
+use tfplugin::value::Value;
 
 use crate::connection::{Connection, Pve};
 use crate::convert;
-use crate::resources::realm_sync::{
-    check_sync_options, sync_failed, sync_option_attributes, sync_request,
-};
+use crate::resources::realm_sync::{SyncOptions, check_sync_options, sync_failed};
 
 /// How long a sync may run unless `timeout` says otherwise.
 const DEFAULT_TIMEOUT: &str = "30m";
@@ -42,31 +41,17 @@ impl Action for RealmSyncAction {
     }
 
     fn schema(&self) -> Schema {
-        let mut attributes = vec![
-            Attribute::required("realm", Type::String)
-                .description("The LDAP or AD realm to sync, e.g. `pve_realm_ldap.corp.realm`."),
-        ];
-        attributes.extend(sync_option_attributes());
-        attributes.push(Attribute::optional("timeout", Type::String).description(format!(
-            "How long to wait for the sync task to end, e.g. `10m` or `1h`. Default `{DEFAULT_TIMEOUT}`. \
-             When it runs out the action fails; the task itself keeps running on the node."
-        )));
-        Schema::new(Block {
-            description: "Runs a sync of an LDAP or AD realm (`POST /access/domains/{realm}/sync`) and waits for it: \
-users and groups of the directory become PVE users and groups. \
-The sync task's log is streamed as progress while it runs, and the action fails with the task's error when the sync fails. \
-Run it on demand with `terraform apply -invoke=action.pve_realm_sync.NAME`, or after a realm change from the realm's \
-`lifecycle { action_trigger { … } }`. Unset options fall back to the realm's `sync_defaults_*`. \
-Needs Terraform 1.14 or later; on older Terraform use the `pve_realm_sync` resource."
-                .into(),
-            attributes,
-            ..Block::default()
-        })
+        // The options carry the resource's plan rules; an action plans nothing.
+        let mut schema = RealmSyncModel::schema();
+        for attribute in &mut schema.block.attributes {
+            attribute.plan = PlanRules::default();
+        }
+        schema
     }
 
     async fn validate(&self, config: &Value) -> Diagnostics {
         let mut diagnostics = check_sync_options(config);
-        convert::check_known_string(config, "timeout", &mut diagnostics, |text| {
+        convert::check_known_string(config, RealmSyncModel::TIMEOUT, &mut diagnostics, |text| {
             convert::parse_duration(text).map(|_| ())
         });
         diagnostics
@@ -85,12 +70,13 @@ impl RealmSyncAction {
         config: &Value,
         context: &ActionContext,
     ) -> Result<Diagnostics, Diagnostics> {
-        let realm: RealmId = convert::id_attr(config, "realm", "corp")?;
-        let request = sync_request(config)?;
-        let timeout_text =
-            convert::string(config, "timeout")?.unwrap_or_else(|| DEFAULT_TIMEOUT.to_string());
-        let timeout = convert::parse_duration(&timeout_text)
-            .map_err(|detail| Diagnostics::from(convert::invalid("timeout", detail)))?;
+        let model = RealmSyncModel::from_value(config)?;
+        let realm: RealmId = convert::id_attr(config, RealmSyncModel::REALM, "corp")?;
+        let request = model.options.request();
+        let timeout_text = model.timeout.unwrap_or_else(|| DEFAULT_TIMEOUT.to_string());
+        let timeout = convert::parse_duration(&timeout_text).map_err(|detail| {
+            Diagnostics::from(convert::invalid(RealmSyncModel::TIMEOUT, detail))
+        })?;
         let timeout = Duration::from_secs(u64::try_from(timeout).unwrap_or(0));
         let connection = self.pve.connection()?;
         let id = realm.clone();
@@ -200,4 +186,116 @@ fn task_outcome(
         ));
     }
     Ok(diagnostics)
+}
+
+/// The configuration of `action "pve_realm_sync"`: the realm, the sync
+/// options of the `pve_realm_sync` resource, and how long to wait.
+#[derive(Debug, Clone, PartialEq, Model)]
+#[tf(
+    description = "Runs a sync of an LDAP or AD realm (`POST /access/domains/{realm}/sync`) and waits for it: \
+users and groups of the directory become PVE users and groups. \
+The sync task's log is streamed as progress while it runs, and the action fails with the task's error when the sync fails. \
+Run it on demand with `terraform apply -invoke=action.pve_realm_sync.NAME`, or after a realm change from the realm's \
+`lifecycle { action_trigger { … } }`. Unset options fall back to the realm's `sync_defaults_*`. \
+Needs Terraform 1.14 or later; on older Terraform use the `pve_realm_sync` resource."
+)]
+struct RealmSyncModel {
+    #[tf(
+        required,
+        description = "The LDAP or AD realm to sync, e.g. `pve_realm_ldap.corp.realm`."
+    )]
+    realm: String,
+    #[tf(flatten)]
+    options: SyncOptions,
+    #[tf(
+        optional,
+        description = format!(
+            "How long to wait for the sync task to end, e.g. `10m` or `1h`. Default `{DEFAULT_TIMEOUT}`. \
+             When it runs out the action fails; the task itself keeps running on the node."
+        )
+    )]
+    timeout: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_schema_is_realm_the_sync_options_and_timeout_without_plan_rules() {
+        let schema = RealmSyncAction::new(&Pve::default()).schema();
+        let names: Vec<&str> = schema
+            .block
+            .attributes
+            .iter()
+            .map(|attribute| {
+                assert_eq!(attribute.plan, PlanRules::default(), "{}", attribute.name);
+                attribute.name.as_str()
+            })
+            .collect();
+        assert_eq!(
+            names,
+            [
+                RealmSyncModel::REALM,
+                SyncOptions::SCOPE,
+                SyncOptions::REMOVE_VANISHED,
+                SyncOptions::ENABLE_NEW,
+                SyncOptions::DRY_RUN,
+                RealmSyncModel::TIMEOUT
+            ]
+        );
+        assert!(schema.block.attributes[0].required);
+        assert!(
+            schema.block.attributes[5]
+                .description
+                .contains(DEFAULT_TIMEOUT)
+        );
+    }
+
+    #[test]
+    fn a_configuration_decodes_to_the_sync_request() {
+        let config = Value::object([
+            ("realm", Value::string("corp")),
+            ("scope", Value::string("users")),
+            (
+                "remove_vanished",
+                Value::set_of_strings(Vec::<String>::new()),
+            ),
+            ("enable_new", Value::Null),
+            ("dry_run", Value::Bool(true)),
+            ("timeout", Value::string("5m")),
+        ]);
+        let model = RealmSyncModel::from_value(&config).unwrap();
+        assert_eq!(model.timeout.as_deref(), Some("5m"));
+        let request = model.options.request();
+        assert_eq!(request.scope.as_deref(), Some("users"));
+        assert_eq!(request.remove_vanished.as_deref(), Some("none"));
+        assert_eq!(request.enable_new, None);
+        assert!(request.dry_run);
+        let unset = RealmSyncModel::from_value(&config.with_attr("remove_vanished", Value::Null))
+            .unwrap()
+            .options
+            .request();
+        assert_eq!(unset.remove_vanished, None, "null is the realm's default");
+    }
+
+    #[tokio::test]
+    async fn validate_names_a_bad_timeout() {
+        let config = Value::object([
+            ("realm", Value::string("corp")),
+            ("timeout", Value::string("soon")),
+        ]);
+        let diagnostics = RealmSyncAction::new(&Pve::default())
+            .validate(&config)
+            .await;
+        let [diagnostic] = diagnostics.0.as_slice() else {
+            panic!("one diagnostic: {diagnostics:?}")
+        };
+        assert_eq!(
+            diagnostic.attribute,
+            Some(tfplugin::diag::AttributePath::attribute(
+                RealmSyncModel::TIMEOUT
+            ))
+        );
+    }
 }

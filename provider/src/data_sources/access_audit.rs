@@ -156,7 +156,7 @@ impl DataSource for AccessAuditDataSource {
                 (severity.as_str().to_string(), n as i64)
             })
             .collect();
-        model.report_markdown = Some(report::render(&facts, &findings, &ignored));
+        model.report_markdown = report::render(&facts, &findings, &ignored);
         Ok(model.to_value())
     }
 }
@@ -271,7 +271,7 @@ struct AuditModel {
         computed,
         description = "The findings, the identities and the identities × paths matrix (a role name where the privileges are exactly that role's) as Markdown; write it with `terraform output -raw`."
     )]
-    report_markdown: Option<String>,
+    report_markdown: String,
     #[tf(block)]
     ignore: Vec<IgnoreModel>,
 }
@@ -369,38 +369,20 @@ impl FindingEntry {
     }
 }
 
-/// One entry of `pve_access_audit.ignored_findings`: a finding and the reason.
+/// One entry of `pve_access_audit.ignored_findings`: a finding's attributes
+/// and the reason.
 #[derive(Debug, Clone, PartialEq, Eq, Model)]
 struct IgnoredFindingEntry {
-    #[tf(computed)]
-    rule: String,
-    #[tf(computed)]
-    severity: String,
-    #[tf(computed)]
-    identity: String,
-    #[tf(computed)]
-    path: Option<String>,
-    #[tf(computed)]
-    message: String,
+    #[tf(flatten)]
+    finding: FindingEntry,
     #[tf(computed)]
     reason: String,
 }
 
 impl IgnoredFindingEntry {
     fn from_finding(finding: &Finding, reason: &str) -> Self {
-        let FindingEntry {
-            rule,
-            severity,
-            identity,
-            path,
-            message,
-        } = FindingEntry::from_finding(finding);
         IgnoredFindingEntry {
-            rule,
-            severity,
-            identity,
-            path,
-            message,
+            finding: FindingEntry::from_finding(finding),
             reason: reason.to_string(),
         }
     }
@@ -454,6 +436,15 @@ mod tests {
         let ignored = IgnoredFindingEntry::from_finding(&finding, "r").to_value();
         assert_eq!(keys(&ignored), declared(IgnoredFindingEntry::ty()));
         assert_eq!(ignored.get(IgnoredFindingEntry::REASON).as_str(), Some("r"));
+        // The finding's attributes stand beside `reason`, not below it.
+        assert_eq!(
+            ignored.get(FindingEntry::RULE).as_str(),
+            Some(rules::TOKEN_NO_EXPIRY)
+        );
+        assert_eq!(
+            keys(&ignored),
+            ["identity", "message", "path", "reason", "rule", "severity"]
+        );
         assert_eq!(
             keys(&FindingEntry::from_finding(&finding).to_value()),
             declared(FindingEntry::ty())

@@ -11,7 +11,7 @@ use tfplugin::value::Value;
 
 use crate::connection::Pve;
 use crate::list::{Found, results, text};
-use crate::resources::acl::AclResource;
+use crate::resources::acl::{AclKey, AclResource};
 
 /// The principal filters; at most one may be set.
 const PRINCIPALS: [(&str, &str); 3] = [
@@ -120,10 +120,13 @@ impl ListResource for AclList {
                     entry.principal.ugid()
                 ),
                 identity: Value::object([
-                    ("path", Value::string(entry.path.as_str())),
-                    ("role_id", Value::string(entry.roleid.as_str())),
-                    ("principal_type", Value::string(entry.principal.kind())),
-                    ("principal_id", Value::string(entry.principal.ugid())),
+                    (AclKey::PATH, Value::string(entry.path.as_str())),
+                    (AclKey::ROLE_ID, Value::string(entry.roleid.as_str())),
+                    (
+                        AclKey::PRINCIPAL_TYPE,
+                        Value::string(entry.principal.kind()),
+                    ),
+                    (AclKey::PRINCIPAL_ID, Value::string(entry.principal.ugid())),
                 ]),
             })
             .collect();

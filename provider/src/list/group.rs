@@ -9,7 +9,7 @@ use tfplugin::value::Value;
 
 use crate::connection::Pve;
 use crate::list::{Found, results, text};
-use crate::resources::group::GroupResource;
+use crate::resources::group::{GroupModel, GroupResource};
 
 /// The `pve_group` list resource.
 #[derive(Debug)]
@@ -57,7 +57,10 @@ impl ListResource for GroupList {
             .filter(|group| group.groupid.as_str().starts_with(&prefix))
             .map(|group| Found {
                 display_name: group.groupid.to_string(),
-                identity: Value::object([("group_id", Value::string(group.groupid.as_str()))]),
+                identity: Value::object([(
+                    GroupModel::GROUP_ID,
+                    Value::string(group.groupid.as_str()),
+                )]),
             })
             .collect();
         results(&self.resource, found, include_state, limit).await

@@ -9,7 +9,7 @@ use tfplugin::value::Value;
 
 use crate::connection::Pve;
 use crate::list::{Found, results, text};
-use crate::resources::pool::PoolResource;
+use crate::resources::pool::{PoolModel, PoolResource};
 
 /// The `pve_pool` list resource.
 #[derive(Debug)]
@@ -57,7 +57,10 @@ impl ListResource for PoolList {
             .filter(|pool| pool.poolid.as_str().starts_with(&prefix))
             .map(|pool| Found {
                 display_name: pool.poolid.to_string(),
-                identity: Value::object([("pool_id", Value::string(pool.poolid.as_str()))]),
+                identity: Value::object([(
+                    PoolModel::POOL_ID,
+                    Value::string(pool.poolid.as_str()),
+                )]),
             })
             .collect();
         results(&self.resource, found, include_state, limit).await

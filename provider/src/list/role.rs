@@ -11,7 +11,7 @@ use tfplugin::value::Value;
 use crate::connection::Pve;
 use crate::list::{Found, results, text};
 use crate::privileges;
-use crate::resources::role::RoleResource;
+use crate::resources::role::{RoleModel, RoleResource};
 
 /// The `pve_role` list resource.
 #[derive(Debug)]
@@ -67,7 +67,10 @@ impl ListResource for RoleList {
                 .into_iter()
                 .map(|role| Found {
                     display_name: role.roleid.to_string(),
-                    identity: Value::object([("role_id", Value::string(role.roleid.as_str()))]),
+                    identity: Value::object([(
+                        RoleModel::ROLE_ID,
+                        Value::string(role.roleid.as_str()),
+                    )]),
                 })
                 .collect()
         };

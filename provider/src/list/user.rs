@@ -11,7 +11,7 @@ use tfplugin::value::Value;
 
 use crate::connection::Pve;
 use crate::list::{Found, results, text};
-use crate::resources::user::UserResource;
+use crate::resources::user::{UserModel, UserResource};
 
 /// The `pve_user` list resource.
 #[derive(Debug)]
@@ -66,7 +66,10 @@ impl ListResource for UserList {
             .filter(|user| user.userid.as_str().starts_with(&prefix))
             .map(|user| Found {
                 display_name: user.userid.to_string(),
-                identity: Value::object([("user_id", Value::string(user.userid.as_str()))]),
+                identity: Value::object([(
+                    UserModel::USER_ID,
+                    Value::string(user.userid.as_str()),
+                )]),
             })
             .collect();
         results(&self.resource, found, include_state, limit).await

@@ -11,7 +11,7 @@ use tfplugin::value::Value;
 use crate::connection::Pve;
 use crate::convert;
 use crate::list::{Found, results, text};
-use crate::resources::user_token::UserTokenResource;
+use crate::resources::user_token::{TokenModel, UserTokenResource};
 
 /// The `pve_user_token` list resource.
 #[derive(Debug)]
@@ -118,8 +118,8 @@ impl ListResource for UserTokenList {
             .map(|(user, name)| Found {
                 display_name: format!("{user}!{name}"),
                 identity: Value::object([
-                    ("user_id", Value::string(user.as_str())),
-                    ("token_name", Value::string(&name)),
+                    (TokenModel::USER_ID, Value::string(user.as_str())),
+                    (TokenModel::TOKEN_NAME, Value::string(&name)),
                 ]),
             })
             .collect();

@@ -54,10 +54,13 @@ impl Resource for AclResource {
         Some(IdentitySchema {
             version: 0,
             attributes: vec![
-                attribute("path", "The ACL path."),
-                attribute("role_id", "The granted role."),
-                attribute("principal_type", "`user`, `group` or `token`."),
-                attribute("principal_id", "The user id, group id or full token id."),
+                attribute(AclKey::PATH, "The ACL path."),
+                attribute(AclKey::ROLE_ID, "The granted role."),
+                attribute(AclKey::PRINCIPAL_TYPE, "`user`, `group` or `token`."),
+                attribute(
+                    AclKey::PRINCIPAL_ID,
+                    "The user id, group id or full token id.",
+                ),
             ],
         })
     }
@@ -331,13 +334,21 @@ impl AclKey {
         })
     }
 
+    /// The identity attribute names (the list resource writes them too).
+    /// The identity names the principal by type and id, so it is not a
+    /// derived model's: these are its names.
+    pub(crate) const PATH: &'static str = AclState::PATH;
+    pub(crate) const ROLE_ID: &'static str = AclState::ROLE_ID;
+    pub(crate) const PRINCIPAL_TYPE: &'static str = "principal_type";
+    pub(crate) const PRINCIPAL_ID: &'static str = "principal_id";
+
     fn from_identity(identity: &Value) -> Result<Self, String> {
         let text = |name: &str| identity.get(name).as_str().unwrap_or_default().to_string();
         Self::from_parts(
-            &text("path"),
-            &text("role_id"),
-            &text("principal_type"),
-            &text("principal_id"),
+            &text(Self::PATH),
+            &text(Self::ROLE_ID),
+            &text(Self::PRINCIPAL_TYPE),
+            &text(Self::PRINCIPAL_ID),
         )
     }
 
@@ -401,10 +412,10 @@ impl AclKey {
 
     fn identity(&self) -> Value {
         Value::object([
-            ("path", Value::string(&self.path)),
-            ("role_id", Value::string(self.role.as_str())),
-            ("principal_type", Value::string(self.principal.kind())),
-            ("principal_id", Value::string(self.principal.ugid())),
+            (Self::PATH, Value::string(&self.path)),
+            (Self::ROLE_ID, Value::string(self.role.as_str())),
+            (Self::PRINCIPAL_TYPE, Value::string(self.principal.kind())),
+            (Self::PRINCIPAL_ID, Value::string(self.principal.ugid())),
         ])
     }
 }

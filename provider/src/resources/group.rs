@@ -184,7 +184,7 @@ fn parse_import_id(request: &ImportRequest) -> Result<GroupId, Diagnostics> {
     description = "A Proxmox VE group (`/access/groups`): grant privileges to many users at once with `pve_acl.group_id`. Members join through `pve_user.groups`. \
 Import with the group id: `terraform import pve_group.NAME ops`."
 )]
-struct GroupModel {
+pub(crate) struct GroupModel {
     #[tf(
         required,
         requires_replace,

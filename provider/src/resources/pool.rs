@@ -197,7 +197,7 @@ impl Resource for PoolResource {
 Pools nest up to three levels (`a/b/c`); a parent must exist first (reference the parent's `pool_id` so Terraform orders them). \
 PVE deletes only empty pools. Import with the pool id: `terraform import pve_pool.NAME production/web`."
 )]
-struct PoolModel {
+pub(crate) struct PoolModel {
     #[tf(
         required,
         requires_replace,

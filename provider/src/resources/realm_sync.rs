@@ -11,7 +11,7 @@ use proxmox_client::{RealmId, SyncDomain};
 use tfplugin::Model;
 use tfplugin::diag::{Diagnostic, Diagnostics};
 use tfplugin::provider::{ImportRequest, MoveStateRequest, MovedState, Resource, ResourceState};
-use tfplugin::schema::{Attribute, PlanRules, Schema};
+use tfplugin::schema::Schema;
 use tfplugin::value::Value;
 
 use crate::connection::Pve;
@@ -52,7 +52,7 @@ impl Resource for RealmSyncResource {
         let model = SyncModel::from_value(planned)?;
         let realm: RealmId = convert::id_attr(planned, SyncModel::REALM, "corp")?;
         let connection = self.pve.connection()?;
-        let request = model.request();
+        let request = model.options.request();
         let id = realm.clone();
         // A sync is not idempotent to retry blindly, but running it twice
         // is harmless; still, the client does not retry a POST in doubt.
@@ -116,31 +116,11 @@ impl Resource for RealmSyncResource {
     }
 }
 
-/// The sync options the `pve_realm_sync` action shares with the resource:
-/// [`SyncModel`]'s attributes without the resource's plan rules (an action
-/// plans nothing).
-pub(crate) fn sync_option_attributes() -> Vec<Attribute> {
-    const SHARED: [&str; 4] = [
-        SyncModel::SCOPE,
-        SyncModel::REMOVE_VANISHED,
-        SyncModel::ENABLE_NEW,
-        SyncModel::DRY_RUN,
-    ];
-    SyncModel::attributes()
-        .into_iter()
-        .filter(|attribute| SHARED.contains(&attribute.name.as_str()))
-        .map(|attribute| Attribute {
-            plan: PlanRules::default(),
-            ..attribute
-        })
-        .collect()
-}
-
 /// Static checks of `realm` and the sync options (values may be unknown).
 pub(crate) fn check_sync_options(config: &Value) -> Diagnostics {
     let mut diagnostics = Diagnostics::new();
     convert::check_known_string(config, SyncModel::REALM, &mut diagnostics, check_realm_id);
-    convert::check_known_string(config, SyncModel::SCOPE, &mut diagnostics, |scope| {
+    convert::check_known_string(config, SyncOptions::SCOPE, &mut diagnostics, |scope| {
         if SCOPES.contains(&scope) {
             Ok(())
         } else {
@@ -149,25 +129,18 @@ pub(crate) fn check_sync_options(config: &Value) -> Diagnostics {
             ))
         }
     });
-    if let Some(items) = config.get(SyncModel::REMOVE_VANISHED).elements()
+    if let Some(items) = config.get(SyncOptions::REMOVE_VANISHED).elements()
         && let Some(bad) = items
             .iter()
             .filter_map(Value::as_str)
             .find(|item| !REMOVE_VANISHED.contains(item))
     {
         diagnostics.push(convert::invalid(
-            SyncModel::REMOVE_VANISHED,
+            SyncOptions::REMOVE_VANISHED,
             format!("`{bad}` is not one of `acl`, `properties`, `entry`. Use an empty set to remove nothing."),
         ));
     }
     diagnostics
-}
-
-/// The sync request for a configuration holding `realm` and the sync
-/// options (the action's: it has no `triggers` or `task_id`, which decode
-/// as null).
-pub(crate) fn sync_request(config: &Value) -> Result<SyncDomain, Diagnostics> {
-    Ok(SyncModel::from_value(config)?.request())
 }
 
 /// The diagnostics of a refused sync request, with the scope hint PVE's
@@ -184,7 +157,7 @@ pub(crate) fn sync_failed(
                 "Sync scope needed",
                 "Set `scope` here, or `sync_defaults_scope` on the realm.",
             )
-            .at_attribute(SyncModel::SCOPE),
+            .at_attribute(SyncOptions::SCOPE),
         );
     }
     diagnostics
@@ -209,6 +182,29 @@ struct SyncModel {
         description = "The LDAP or AD realm to sync, e.g. `pve_realm_ldap.corp.realm` (the reference also orders the sync after the realm)."
     )]
     realm: String,
+    #[tf(flatten)]
+    options: SyncOptions,
+    /// Elements may be null in Terraform's maps; kept as they are.
+    #[tf(
+        optional,
+        requires_replace,
+        description = "Arbitrary values; any change runs the sync again, e.g. `{ schedule = \"2025-w14\" }` or the realm's `filter`."
+    )]
+    triggers: Option<BTreeMap<String, Option<String>>>,
+    /// Unknown while planned: the task exists only once the sync ran.
+    #[tf(
+        computed,
+        use_state_for_unknown,
+        description = "The UPID of the sync task PVE started."
+    )]
+    task_id: Option<String>,
+}
+
+/// The sync options, shared by the resource ([`SyncModel`] flattens them)
+/// and the `pve_realm_sync` action (which flattens them too and drops the
+/// plan rules: an action plans nothing).
+#[derive(Debug, Clone, PartialEq, Model)]
+pub(crate) struct SyncOptions {
     #[tf(
         optional,
         requires_replace,
@@ -234,24 +230,11 @@ struct SyncModel {
         description = "Only report what would change (in the task log); change nothing. Default false."
     )]
     dry_run: Option<bool>,
-    /// Elements may be null in Terraform's maps; kept as they are.
-    #[tf(
-        optional,
-        requires_replace,
-        description = "Arbitrary values; any change runs the sync again, e.g. `{ schedule = \"2025-w14\" }` or the realm's `filter`."
-    )]
-    triggers: Option<BTreeMap<String, Option<String>>>,
-    /// Unknown while planned: the task exists only once the sync ran.
-    #[tf(
-        computed,
-        use_state_for_unknown,
-        description = "The UPID of the sync task PVE started."
-    )]
-    task_id: Option<String>,
 }
 
-impl SyncModel {
-    fn request(&self) -> SyncDomain {
+impl SyncOptions {
+    /// The request PVE's sync call takes.
+    pub(crate) fn request(&self) -> SyncDomain {
         SyncDomain {
             scope: self.scope.clone(),
             remove_vanished: self.remove_vanished.as_ref().map(|items| {
@@ -298,10 +281,12 @@ fn from_bpg(bpg: &mut BpgState<'_>) -> Result<ResourceState, Diagnostics> {
     });
     let model = SyncModel {
         realm: bpg.required("realm"),
-        scope: bpg.text("scope"),
-        remove_vanished,
-        enable_new: bpg.bool("enable_new"),
-        dry_run: bpg.bool("dry_run"),
+        options: SyncOptions {
+            scope: bpg.text("scope"),
+            remove_vanished,
+            enable_new: bpg.bool("enable_new"),
+            dry_run: bpg.bool("dry_run"),
+        },
         triggers: None,
         task_id: None,
     };
@@ -309,6 +294,7 @@ fn from_bpg(bpg: &mut BpgState<'_>) -> Result<ResourceState, Diagnostics> {
         bpg.refuse("realm", detail);
     }
     if let Some(item) = model
+        .options
         .remove_vanished
         .iter()
         .flatten()
@@ -338,53 +324,42 @@ mod tests {
             ("task_id", Value::Null),
         ]))
         .unwrap();
-        let request = model.request();
+        let request = model.options.request();
         assert_eq!(request.remove_vanished.as_deref(), Some("acl;entry"));
         assert_eq!(request.enable_new, Some(false));
         assert!(!request.dry_run);
-        let none = SyncModel {
+        let none = SyncOptions {
             remove_vanished: Some(BTreeSet::new()),
-            ..model
+            ..model.options
         };
         assert_eq!(none.request().remove_vanished.as_deref(), Some("none"));
     }
 
     #[test]
-    fn the_action_shares_the_sync_options_without_plan_rules() {
-        let names: Vec<String> = sync_option_attributes()
+    fn the_options_stand_between_realm_and_triggers_with_their_plan_rules() {
+        let names: Vec<String> = SyncModel::attributes()
             .into_iter()
             .map(|attribute| {
-                assert_eq!(attribute.plan, PlanRules::default(), "{}", attribute.name);
+                assert!(
+                    attribute.plan.requires_replace || attribute.computed,
+                    "{}",
+                    attribute.name
+                );
                 attribute.name
             })
             .collect();
-        assert_eq!(names, ["scope", "remove_vanished", "enable_new", "dry_run"]);
-        let resource = SyncModel::attributes();
-        assert!(
-            resource
-                .iter()
-                .all(|a| a.plan.requires_replace || a.computed)
+        assert_eq!(
+            names,
+            [
+                SyncModel::REALM,
+                SyncOptions::SCOPE,
+                SyncOptions::REMOVE_VANISHED,
+                SyncOptions::ENABLE_NEW,
+                SyncOptions::DRY_RUN,
+                SyncModel::TRIGGERS,
+                SyncModel::TASK_ID
+            ]
         );
-
-        // An action configuration: `timeout`, no `triggers` or `task_id`.
-        let config = Value::object([
-            ("realm", Value::string("corp")),
-            ("scope", Value::string("users")),
-            (
-                "remove_vanished",
-                Value::set_of_strings(Vec::<String>::new()),
-            ),
-            ("enable_new", Value::Null),
-            ("dry_run", Value::Bool(true)),
-            ("timeout", Value::string("5m")),
-        ]);
-        let request = sync_request(&config).unwrap();
-        assert_eq!(request.scope.as_deref(), Some("users"));
-        assert_eq!(request.remove_vanished.as_deref(), Some("none"));
-        assert_eq!(request.enable_new, None);
-        assert!(request.dry_run);
-        let unset = sync_request(&config.with_attr("remove_vanished", Value::Null)).unwrap();
-        assert_eq!(unset.remove_vanished, None, "null is the realm's default");
     }
 
     #[test]

@@ -255,7 +255,7 @@ impl Resource for RoleResource {
 Built-in roles (`Administrator`, `NoAccess` and every `PVE…` role) are read-only in PVE and cannot be managed; use them by name, or read them with data `pve_role`. \
 Import with the role id: `terraform import pve_role.NAME VMOperator`."
 )]
-struct RoleModel {
+pub(crate) struct RoleModel {
     #[tf(
         required,
         requires_replace,

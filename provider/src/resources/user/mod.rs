@@ -14,7 +14,7 @@ use crate::convert::{self, check_known_string, max_length};
 mod model;
 mod moved;
 
-use model::UserModel;
+pub(crate) use model::UserModel;
 use tfplugin::model::Unknowable;
 
 const USER_EXAMPLE: &str = "ci@pve";

@@ -25,7 +25,7 @@ fn text(what: &str, max: usize) -> String {
     description = "A Proxmox VE user (`/access/users`). The user's API tokens are `pve_user_token` resources, its privileges come from `pve_acl`. \
 Import with the user id: `terraform import pve_user.NAME ci@pve`."
 )]
-pub(super) struct UserModel {
+pub(crate) struct UserModel {
     #[tf(
         required,
         requires_replace,

@@ -17,7 +17,7 @@ use crate::convert::{self, check_known_string};
 mod model;
 mod moved;
 
-use model::TokenModel;
+pub(crate) use model::TokenModel;
 
 const TOKEN_EXAMPLE: &str = "ci@pve!deploy";
 

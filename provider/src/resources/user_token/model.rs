@@ -16,7 +16,7 @@ use crate::convert;
 Set `rotate_after` to have Terraform replace the token on the first plan after it reaches that age, or `keepers` to replace it when other values change. \
 Import with the full token id: `terraform import pve_user_token.NAME ci@pve!deploy` (the secret cannot be read back, so an imported token has a null `value`)."
 )]
-pub(super) struct TokenModel {
+pub(crate) struct TokenModel {
     #[tf(
         required,
         requires_replace,

@@ -35,6 +35,8 @@ struct FieldSpec {
     identity_optional: bool,
     /// A nested block (`Vec<M>` of a model `M`), not an attribute.
     block: bool,
+    /// Another model whose attributes stand at this level.
+    flatten: bool,
 }
 
 /// What `#[tf(…)]` says about the struct.
@@ -59,36 +61,65 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
     };
     let model = model_spec(input)?;
 
+    let ident = &input.ident;
     let mut consts = Vec::new();
-    let mut attributes = Vec::new();
+    // Each `*_parts` entry is an `IntoIterator` chained in field order: one
+    // item for an attribute of this struct, all of a flattened model's.
+    let mut attribute_parts = Vec::new();
+    let mut block_parts = Vec::new();
+    let mut identity_attribute_parts = Vec::new();
+    let mut identity_value_parts = Vec::new();
     let mut decoders = Vec::new();
     let mut inits = Vec::new();
-    let mut encoders = Vec::new();
-    let mut identity_attributes = Vec::new();
-    let mut identity_values = Vec::new();
-    let mut object_types = Vec::new();
+    let mut value_parts = Vec::new();
+    let mut object_type_parts = Vec::new();
     let mut nested_decoders = Vec::new();
-    let mut blocks = Vec::new();
-    let mut seen = Vec::<String>::new();
+    let mut own_names = Vec::<String>::new();
+    let mut flattened = Vec::<(&Ident, &syn::Type)>::new();
 
     for field in &fields.named {
-        let Some(ident) = &field.ident else {
+        let Some(field_ident) = &field.ident else {
             continue;
         };
         let ty = &field.ty;
         let spec = field_spec(field)?;
+        check_flags(field_ident, &spec)?;
+        if spec.flatten {
+            if !input.generics.params.is_empty() {
+                return Err(syn::Error::new_spanned(
+                    field_ident,
+                    "`flatten` needs a model without generic parameters (its attribute names are checked for clashes at compile time)",
+                ));
+            }
+            flatten_field(
+                field_ident,
+                ty,
+                &mut Parts {
+                    attributes: &mut attribute_parts,
+                    blocks: &mut block_parts,
+                    identity_attributes: &mut identity_attribute_parts,
+                    identity_values: &mut identity_value_parts,
+                    decoders: &mut decoders,
+                    values: &mut value_parts,
+                    object_types: &mut object_type_parts,
+                    nested_decoders: &mut nested_decoders,
+                },
+            );
+            inits.push(quote!(#field_ident));
+            flattened.push((field_ident, ty));
+            continue;
+        }
         let name = spec
             .name
             .clone()
-            .unwrap_or_else(|| ident.to_string().trim_start_matches("r#").to_owned());
-        if seen.contains(&name) {
+            .unwrap_or_else(|| field_ident.to_string().trim_start_matches("r#").to_owned());
+        if own_names.contains(&name) {
             return Err(syn::Error::new_spanned(
-                ident,
+                field_ident,
                 format!("attribute `{name}` is declared twice"),
             ));
         }
-        seen.push(name.clone());
-        check_flags(ident, &spec)?;
+        own_names.push(name.clone());
 
         let constant = Ident::new(&name.to_uppercase(), Span::call_site());
         consts.push(quote! {
@@ -114,31 +145,30 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
             || quote!(::std::option::Option::None),
             |d| quote!(::std::option::Option::Some(::tfplugin::value::Value::from(#d))),
         );
-        let schema_entry = quote! {
-            ::tfplugin::schema::Attribute {
-                name: ::std::string::String::from(#name),
-                ty: <#ty as ::tfplugin::model::Field>::ty(),
-                description: #description,
-                required: #required,
-                optional: #optional,
-                computed: #computed,
-                sensitive: #sensitive,
-                write_only: #write_only,
-                deprecated: #deprecated,
-                plan: ::tfplugin::schema::PlanRules {
-                    requires_replace: #requires_replace,
-                    default: #default,
-                    use_state_for_unknown: #use_state_for_unknown,
-                },
-                ..::std::default::Default::default()
-            }
-        };
         if spec.block {
-            blocks.push(quote! {
-                <#ty as ::tfplugin::model::BlockField>::nested_block(#name, #deprecated)
+            block_parts.push(quote! {
+                [<#ty as ::tfplugin::model::BlockField>::nested_block(#name, #deprecated)]
             });
         } else {
-            attributes.push(schema_entry);
+            attribute_parts.push(quote! {
+                [::tfplugin::schema::Attribute {
+                    name: ::std::string::String::from(#name),
+                    ty: <#ty as ::tfplugin::model::Field>::ty(),
+                    description: #description,
+                    required: #required,
+                    optional: #optional,
+                    computed: #computed,
+                    sensitive: #sensitive,
+                    write_only: #write_only,
+                    deprecated: #deprecated,
+                    plan: ::tfplugin::schema::PlanRules {
+                        requires_replace: #requires_replace,
+                        default: #default,
+                        use_state_for_unknown: #use_state_for_unknown,
+                    },
+                    ..::std::default::Default::default()
+                }]
+            });
         }
 
         // Computed attributes are unknown in a plan until apply: they decode
@@ -147,7 +177,12 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
         // An attribute with a default decodes null (a value written before
         // the framework applied the default) as the default.
         // A block left out of the configuration is an empty list.
-        let decode = if spec.computed || spec.block {
+        // A computed-only attribute is null in every configuration (a data
+        // source decodes its whole configuration): null decodes as the
+        // type's null, or its default when it has none (`""`, `false`, 0).
+        let decode = if spec.computed && !spec.optional {
+            quote!(::tfplugin::model::decode_computed_only::<#ty>(__tf_object, #name))
+        } else if spec.computed || spec.block {
             quote!(::tfplugin::model::decode_computed::<#ty>(__tf_object, #name))
         } else if let Some(default) = &spec.default {
             quote!(::tfplugin::model::decode_or::<#ty>(__tf_object, #name, ::tfplugin::value::Value::from(#default)))
@@ -155,7 +190,7 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
             quote!(::tfplugin::model::decode::<#ty>(__tf_object, #name))
         };
         decoders.push(quote! {
-            let #ident = match #decode {
+            let #field_ident = match #decode {
                 ::std::result::Result::Ok(field) => ::std::option::Option::Some(field),
                 ::std::result::Result::Err(diagnostic) => {
                     __tf_diagnostics.push(diagnostic);
@@ -163,36 +198,39 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
                 }
             };
         });
-        inits.push(quote!(#ident));
-        object_types.push(quote! {
-            (::std::string::String::from(#name), <#ty as ::tfplugin::model::Field>::ty())
+        inits.push(quote!(#field_ident));
+        object_type_parts.push(quote! {
+            [(::std::string::String::from(#name), <#ty as ::tfplugin::model::Field>::ty())]
         });
         nested_decoders.push(quote! {
-            #ident: ::tfplugin::model::decode_nested::<#ty>(__tf_object, #name)?
+            #field_ident: ::tfplugin::model::decode_nested::<#ty>(__tf_object, #name)?
         });
-        encoders.push(quote! {
-            (#name, ::tfplugin::model::Field::encode(&self.#ident))
+        value_parts.push(quote! {
+            [(::std::string::String::from(#name), ::tfplugin::model::Field::encode(&self.#field_ident))]
         });
 
         if let Some(identity_description) = &spec.identity {
             let required_for_import = !spec.identity_optional;
             let optional_for_import = spec.identity_optional;
-            identity_attributes.push(quote! {
-                ::tfplugin::schema::IdentityAttribute {
+            identity_attribute_parts.push(quote! {
+                [::tfplugin::schema::IdentityAttribute {
                     name: ::std::string::String::from(#name),
                     ty: <#ty as ::tfplugin::model::Field>::ty(),
                     required_for_import: #required_for_import,
                     optional_for_import: #optional_for_import,
                     description: (#identity_description).into(),
-                }
+                }]
             });
-            identity_values.push(quote! {
-                (#name, ::tfplugin::model::Field::encode(&self.#ident))
+            identity_value_parts.push(quote! {
+                [(::std::string::String::from(#name), ::tfplugin::model::Field::encode(&self.#field_ident))]
             });
         }
     }
 
-    let ident = &input.ident;
+    let distinct_check = distinct_names_check(ident, &own_names, &flattened);
+    let flattened_names = flattened
+        .iter()
+        .map(|(_, ty)| quote!(&<#ty as ::tfplugin::model::Model>::ATTRIBUTE_NAMES));
     let (impl_generics, type_generics, where_clause) = input.generics.split_for_impl();
     let description = model.description.as_ref().map_or_else(
         || quote!(::std::string::String::new()),
@@ -202,21 +240,33 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
         .version
         .as_ref()
         .map_or_else(|| quote!(0), |v| quote!(#v));
-    let identity_schema = if identity_attributes.is_empty() {
+    let identity_schema = if identity_attribute_parts.is_empty() {
         quote!(::std::option::Option::None)
     } else {
         quote! {
-            ::std::option::Option::Some(::tfplugin::schema::IdentitySchema {
-                version: 0,
-                attributes: ::std::vec![#(#identity_attributes),*],
-            })
+            let attributes: ::std::vec::Vec<::tfplugin::schema::IdentityAttribute> =
+                ::std::iter::empty()#(.chain(#identity_attribute_parts))*.collect();
+            if attributes.is_empty() {
+                ::std::option::Option::None
+            } else {
+                ::std::option::Option::Some(::tfplugin::schema::IdentitySchema { version: 0, attributes })
+            }
         }
     };
-    let identity_value = if identity_values.is_empty() {
+    let identity_value = if identity_value_parts.is_empty() {
         quote!(::std::option::Option::None)
     } else {
-        quote!(::std::option::Option::Some(::tfplugin::value::Value::object([#(#identity_values),*])))
+        quote! {
+            let entries: ::std::collections::BTreeMap<::std::string::String, ::tfplugin::value::Value> =
+                ::std::iter::empty()#(.chain(#identity_value_parts))*.collect();
+            if entries.is_empty() {
+                ::std::option::Option::None
+            } else {
+                ::std::option::Option::Some(::tfplugin::value::Value::Object(entries))
+            }
+        }
     };
+    let own_names = own_names.iter();
 
     Ok(quote! {
         #[allow(dead_code)]
@@ -224,19 +274,26 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
             #(#consts)*
         }
 
+        #distinct_check
+
         impl #impl_generics ::tfplugin::model::Model for #ident #type_generics #where_clause {
             const VERSION: i64 = #version;
+
+            const ATTRIBUTE_NAMES: ::tfplugin::model::AttributeNames = ::tfplugin::model::AttributeNames {
+                own: &[#(#own_names),*],
+                flattened: &[#(#flattened_names),*],
+            };
 
             fn description() -> ::std::string::String {
                 #description
             }
 
             fn attributes() -> ::std::vec::Vec<::tfplugin::schema::Attribute> {
-                ::std::vec![#(#attributes),*]
+                ::std::iter::empty()#(.chain(#attribute_parts))*.collect()
             }
 
             fn blocks() -> ::std::vec::Vec<::tfplugin::schema::NestedBlock> {
-                ::std::vec![#(#blocks),*]
+                ::std::iter::empty()#(.chain(#block_parts))*.collect()
             }
 
             fn identity_schema() -> ::std::option::Option<::tfplugin::schema::IdentitySchema> {
@@ -256,7 +313,7 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
             }
 
             fn to_value(&self) -> ::tfplugin::value::Value {
-                ::tfplugin::value::Value::object([#(#encoders),*])
+                ::tfplugin::value::Value::Object(::std::iter::empty()#(.chain(#value_parts))*.collect())
             }
 
             fn identity(&self) -> ::std::option::Option<::tfplugin::value::Value> {
@@ -269,7 +326,7 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
         impl #impl_generics ::tfplugin::model::Field for #ident #type_generics #where_clause {
             fn ty() -> ::tfplugin::value::Type {
                 ::tfplugin::value::Type::Object {
-                    attributes: ::std::collections::BTreeMap::from([#(#object_types),*]),
+                    attributes: ::std::iter::empty()#(.chain(#object_type_parts))*.collect(),
                     optional: ::std::collections::BTreeSet::new(),
                 }
             }
@@ -285,6 +342,101 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
             }
         }
     })
+}
+
+/// Where one field's generated code goes, in field order.
+struct Parts<'a> {
+    attributes: &'a mut Vec<Tokens>,
+    blocks: &'a mut Vec<Tokens>,
+    identity_attributes: &'a mut Vec<Tokens>,
+    identity_values: &'a mut Vec<Tokens>,
+    decoders: &'a mut Vec<Tokens>,
+    values: &'a mut Vec<Tokens>,
+    object_types: &'a mut Vec<Tokens>,
+    nested_decoders: &'a mut Vec<Tokens>,
+}
+
+/// A `#[tf(flatten)]` field: every part of the inner model (attributes,
+/// blocks, identity, decoding, encoding, object type) at this level.
+fn flatten_field(field: &Ident, ty: &syn::Type, parts: &mut Parts<'_>) {
+    let model = quote!(<#ty as ::tfplugin::model::Model>);
+    parts.attributes.push(quote!(#model::attributes()));
+    parts.blocks.push(quote!(#model::blocks()));
+    parts.identity_attributes.push(quote! {
+        #model::identity_schema().map(|schema| schema.attributes).unwrap_or_default()
+    });
+    parts.identity_values.push(quote! {
+        ::tfplugin::model::object_entries(::tfplugin::model::Model::identity(&self.#field))
+    });
+    // The inner model decodes the same object; its diagnostics already name
+    // the attributes, which stand at this level.
+    parts.decoders.push(quote! {
+        let #field = match #model::from_value(__tf_object) {
+            ::std::result::Result::Ok(field) => ::std::option::Option::Some(field),
+            ::std::result::Result::Err(diagnostics) => {
+                __tf_diagnostics.extend(diagnostics);
+                ::std::option::Option::None
+            }
+        };
+    });
+    parts.values.push(quote! {
+        ::tfplugin::model::object_entries(::std::option::Option::Some(
+            ::tfplugin::model::Model::to_value(&self.#field),
+        ))
+    });
+    parts
+        .object_types
+        .push(quote!(::tfplugin::model::object_attribute_types::<#ty>()));
+    parts.nested_decoders.push(quote! {
+        #field: <#ty as ::tfplugin::model::Field>::decode(__tf_object)?
+    });
+}
+
+/// A compile-time check that no attribute or block name of this model
+/// stands twice once flattened models are spread in: each own name against
+/// every flattened model, and the flattened models against each other. The
+/// derive cannot see the inner names, so the check is a constant evaluated
+/// by the compiler; its panic message is the compile error.
+fn distinct_names_check(
+    model: &Ident,
+    own_names: &[String],
+    flattened: &[(&Ident, &syn::Type)],
+) -> Tokens {
+    let mut checks = Vec::new();
+    for (index, (field, ty)) in flattened.iter().enumerate() {
+        let inner = quote!(&<#ty as ::tfplugin::model::Model>::ATTRIBUTE_NAMES);
+        let inner_name = quote!(#ty).to_string();
+        for name in own_names {
+            let message = format!(
+                "`{model}`: attribute `{name}` is also an attribute of the flattened `{inner_name}` (field `{field}`); rename one of them"
+            );
+            checks.push(quote! {
+                if ::tfplugin::model::AttributeNames::contains(#inner, #name) {
+                    ::std::panic!(#message);
+                }
+            });
+        }
+        for (other_field, other_ty) in &flattened[index + 1..] {
+            let other_name = quote!(#other_ty).to_string();
+            let message = format!(
+                "`{model}`: the flattened `{inner_name}` (field `{field}`) and `{other_name}` (field `{other_field}`) have an attribute name in common"
+            );
+            checks.push(quote! {
+                if ::tfplugin::model::AttributeNames::overlaps(
+                    #inner,
+                    &<#other_ty as ::tfplugin::model::Model>::ATTRIBUTE_NAMES,
+                ) {
+                    ::std::panic!(#message);
+                }
+            });
+        }
+    }
+    if checks.is_empty() {
+        return Tokens::new();
+    }
+    quote! {
+        const _: () = { #(#checks)* };
+    }
 }
 
 fn model_spec(input: &DeriveInput) -> syn::Result<ModelSpec> {
@@ -318,6 +470,8 @@ fn field_spec(field: &syn::Field) -> syn::Result<FieldSpec> {
                 spec.computed = true;
             } else if flag("block") {
                 spec.block = true;
+            } else if flag("flatten") {
+                spec.flatten = true;
             } else if flag("sensitive") {
                 spec.sensitive = true;
             } else if flag("write_only") {
@@ -340,7 +494,7 @@ fn field_spec(field: &syn::Field) -> syn::Result<FieldSpec> {
                 spec.name = Some(meta.value()?.parse::<LitStr>()?.value());
             } else {
                 return Err(meta.error(
-                    "unknown #[tf] key; expected one of required, optional, computed, sensitive, \
+                    "unknown #[tf] key; expected one of required, optional, computed, block, flatten, sensitive, \
                      write_only, deprecated, requires_replace, use_state_for_unknown, default = …, \
                      description = …, identity = \"…\", identity_optional, name = \"…\"",
                 ));
@@ -353,6 +507,29 @@ fn field_spec(field: &syn::Field) -> syn::Result<FieldSpec> {
 
 /// The combinations Terraform accepts: required alone, or optional and/or computed.
 fn check_flags(ident: &Ident, spec: &FieldSpec) -> syn::Result<()> {
+    if spec.flatten {
+        let other_keys = spec.block
+            || spec.name.is_some()
+            || spec.required
+            || spec.optional
+            || spec.computed
+            || spec.sensitive
+            || spec.write_only
+            || spec.deprecated
+            || spec.requires_replace
+            || spec.use_state_for_unknown
+            || spec.default.is_some()
+            || spec.identity.is_some()
+            || spec.identity_optional
+            || spec.description.is_some();
+        if other_keys {
+            return Err(syn::Error::new_spanned(
+                ident,
+                "a `flatten` field takes its attributes, descriptions and flags from its model: no other #[tf] key applies",
+            ));
+        }
+        return Ok(());
+    }
     if spec.block {
         let attribute_flags = spec.required
             || spec.optional

@@ -37,9 +37,77 @@
 //! `name = "…"` when the attribute name is not the field name. On the struct:
 //! `description = EXPR`, `version = N`.
 //!
+//! Flattening: a field `#[tf(flatten)] finding: FindingModel` of another
+//! model type contributes that model's attributes and blocks at this level,
+//! in this field's place: schema, decoding (its diagnostics name its
+//! attributes, which stand at this level), encoding, identity and, when this
+//! model is itself an object field, the object type. Descriptions and flags
+//! are the inner model's own (its struct description and version are not
+//! used), and `flatten` takes no other key. The inner attribute names stay
+//! constants of the inner model (`FindingModel::RULE`). An attribute or block
+//! name that stands twice once flattened models are spread in — this model's
+//! own against a flattened one, or two flattened ones against each other —
+//! does not compile; the error names the model, the attribute or the fields:
+//!
+//! ```compile_fail,E0080
+//! #[derive(tfplugin::Model)]
+//! struct FindingModel {
+//!     #[tf(computed)]
+//!     rule: String,
+//! }
+//!
+//! #[derive(tfplugin::Model)]
+//! struct IgnoredModel {
+//!     #[tf(flatten)]
+//!     finding: FindingModel,
+//!     #[tf(computed)]
+//!     rule: String, // `rule` is already FindingModel's
+//! }
+//! ```
+//!
+//! ```compile_fail,E0080
+//! #[derive(tfplugin::Model)]
+//! struct A { #[tf(computed)] id: String }
+//! #[derive(tfplugin::Model)]
+//! struct B { #[tf(computed)] id: String }
+//! #[derive(tfplugin::Model)]
+//! struct Both {
+//!     #[tf(flatten)]
+//!     a: A,
+//!     #[tf(flatten)]
+//!     b: B, // both have `id`
+//! }
+//! ```
+//!
+//! The same models without the clash compile and spread as described:
+//!
+//! ```
+//! use tfplugin::model::Model;
+//!
+//! #[derive(Debug, PartialEq, tfplugin::Model)]
+//! struct FindingModel {
+//!     #[tf(computed)]
+//!     rule: String,
+//! }
+//!
+//! #[derive(Debug, PartialEq, tfplugin::Model)]
+//! struct IgnoredModel {
+//!     #[tf(flatten)]
+//!     finding: FindingModel,
+//!     #[tf(computed)]
+//!     reason: String,
+//! }
+//!
+//! let names: Vec<String> = IgnoredModel::attributes().into_iter().map(|a| a.name).collect();
+//! assert_eq!(names, [FindingModel::RULE, IgnoredModel::REASON]);
+//! ```
+//!
 //! Unknown values: a `computed` attribute may be unknown in a plan, so it
 //! decodes to its type's default (`None`, `""`, an empty set); any other
-//! unknown attribute is an error naming it. An attribute with `default = …`
+//! unknown attribute is an error naming it. A computed-only attribute (not
+//! `optional`) is null in every configuration, so null decodes to its type's
+//! null or default too: a data source decodes its whole configuration into
+//! its model, `String` fields included. An attribute with `default = …`
 //! decodes null as that default. Null decodes to `None` for
 //! `Option<T>`, to an empty collection for sets, lists and maps, and is an
 //! error for the other types.
@@ -66,6 +134,9 @@ pub use tfplugin_derive::Model;
 pub trait Model: Sized {
     /// The schema version (`#[tf(version = N)]` on the struct; 0 by default).
     const VERSION: i64;
+
+    /// The attribute and block names, with those of flattened models.
+    const ATTRIBUTE_NAMES: AttributeNames;
 
     /// The type's description (`#[tf(description = …)]` on the struct).
     fn description() -> String;
@@ -118,6 +189,93 @@ pub trait Model: Sized {
     }
 }
 
+/// The attribute and block names of a model: its own, and those of the
+/// models it flattens (`#[tf(flatten)]`). The derive checks at compile time,
+/// with [`AttributeNames::contains`] and [`AttributeNames::overlaps`], that
+/// no name stands twice once the flattened models are spread in.
+#[derive(Debug, Clone, Copy)]
+pub struct AttributeNames {
+    /// The names declared by the model's own fields.
+    pub own: &'static [&'static str],
+    /// The names of each flattened model.
+    pub flattened: &'static [&'static AttributeNames],
+}
+
+impl AttributeNames {
+    /// Whether `name` is among these names, flattened ones included.
+    pub const fn contains(&self, name: &str) -> bool {
+        let mut index = 0;
+        while index < self.own.len() {
+            if same(self.own[index], name) {
+                return true;
+            }
+            index += 1;
+        }
+        let mut index = 0;
+        while index < self.flattened.len() {
+            if self.flattened[index].contains(name) {
+                return true;
+            }
+            index += 1;
+        }
+        false
+    }
+
+    /// Whether some name is among both `self` and `other`.
+    pub const fn overlaps(&self, other: &AttributeNames) -> bool {
+        let mut index = 0;
+        while index < self.own.len() {
+            if other.contains(self.own[index]) {
+                return true;
+            }
+            index += 1;
+        }
+        let mut index = 0;
+        while index < self.flattened.len() {
+            if self.flattened[index].overlaps(other) {
+                return true;
+            }
+            index += 1;
+        }
+        false
+    }
+}
+
+/// String equality usable in constants.
+const fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut index = 0;
+    while index < a.len() {
+        if a[index] != b[index] {
+            return false;
+        }
+        index += 1;
+    }
+    true
+}
+
+/// The attributes of an object value (a flattened model's state or
+/// identity), to spread into the enclosing object; empty for `None` or any
+/// other value.
+pub fn object_entries(value: Option<Value>) -> BTreeMap<String, Value> {
+    match value {
+        Some(Value::Object(entries)) => entries,
+        _ => BTreeMap::new(),
+    }
+}
+
+/// The attribute types of a model used as an object field, to spread a
+/// flattened model into the enclosing object type.
+pub fn object_attribute_types<M: Model + Field>() -> BTreeMap<String, Type> {
+    match M::ty() {
+        Type::Object { attributes, .. } => attributes,
+        _ => BTreeMap::new(),
+    }
+}
+
 /// A field that is a nested block (`#[tf(block)]`): `Vec<M>` of a model `M`
 /// is a list block whose description and attributes are `M`'s.
 pub trait BlockField {
@@ -165,6 +323,20 @@ pub fn decode<T: Field>(object: &Value, name: &str) -> Result<T, Diagnostic> {
 pub fn decode_computed<T: Field + Default>(object: &Value, name: &str) -> Result<T, Diagnostic> {
     match object.get(name) {
         Value::Unknown => Ok(T::default()),
+        _ => decode(object, name),
+    }
+}
+
+/// Decodes computed-only attribute `name` of `object`: unknown (in a plan)
+/// decodes to the type's default, null (in a configuration, where such an
+/// attribute is always null) to the type's null or, without one, its default.
+pub fn decode_computed_only<T: Field + Default>(
+    object: &Value,
+    name: &str,
+) -> Result<T, Diagnostic> {
+    match object.get(name) {
+        Value::Unknown => Ok(T::default()),
+        Value::Null => Ok(T::from_null().unwrap_or_default()),
         _ => decode(object, name),
     }
 }
@@ -409,3 +581,6 @@ impl<T: Field> Field for Unknowable<T> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod flatten_tests;

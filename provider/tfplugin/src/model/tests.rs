@@ -418,3 +418,53 @@ fn a_block_field_is_a_nested_list_block() {
         errors.0[0].detail
     );
 }
+
+/// A data source's model: computed-only fields of any type.
+#[derive(Debug, Clone, PartialEq, crate::Model)]
+struct Report {
+    #[tf(optional)]
+    realm: Option<String>,
+    #[tf(computed)]
+    markdown: String,
+    #[tf(computed)]
+    total: i64,
+    #[tf(computed)]
+    owner: super::Unknowable<Option<String>>,
+    #[tf(optional, computed)]
+    label: Option<String>,
+}
+
+#[test]
+fn a_configuration_decodes_with_computed_only_attributes_null() {
+    use super::Unknowable;
+
+    let config = Value::object([
+        ("realm", Value::from("pve")),
+        ("markdown", Value::Null),
+        ("total", Value::Null),
+        ("owner", Value::Null),
+        ("label", Value::Null),
+    ]);
+    let decoded = Report::from_value(&config).unwrap();
+    assert_eq!(
+        decoded,
+        Report {
+            realm: Some("pve".into()),
+            markdown: String::new(),
+            total: 0,
+            owner: Unknowable::Known(None),
+            label: None,
+        }
+    );
+    // Known values still decode as they are, and wrong kinds still fail.
+    let read = config
+        .clone()
+        .with_attr("markdown", "# Report")
+        .with_attr("total", 3);
+    assert_eq!(Report::from_value(&read).unwrap().markdown, "# Report");
+    let errors = Report::from_value(&config.with_attr("total", "three")).unwrap_err();
+    assert_eq!(errors.0[0].summary, "Invalid total");
+    // A required attribute stays required.
+    let errors = GroupModel::from_value(&Value::object([("group_id", Value::Null)])).unwrap_err();
+    assert_eq!(errors.0[0].detail, "group_id: a value is required");
+}
