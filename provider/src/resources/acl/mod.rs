@@ -2,9 +2,7 @@
 //! on one path.
 
 use async_trait::async_trait;
-use proxmox_client::{
-    AclEntry, AclPath, AclPrincipal, AclUpdate, GroupId, RoleId, TokenId, UserId,
-};
+use proxmox_client::{AclEntry, AclUpdate, GroupId, RoleId, TokenId, UserId};
 use tfplugin::Model;
 use tfplugin::diag::{Diagnostic, Diagnostics};
 use tfplugin::provider::{
@@ -16,10 +14,13 @@ use tfplugin::value::{Type, Value};
 use crate::acl_path;
 use crate::connection::{Connection, Pve};
 use crate::convert;
-use crate::resources::moved::BpgState;
 
-/// The principal attributes, one of which must be set.
-const PRINCIPALS: [&str; 3] = [AclState::USER_ID, AclState::GROUP_ID, AclState::TOKEN_ID];
+mod model;
+mod moved;
+
+pub(crate) use model::AclKey;
+use model::{AclModel, AclState, PRINCIPALS};
+use moved::{BPG_TYPES, from_bpg};
 
 /// The `pve_acl` resource.
 #[derive(Debug)]
@@ -296,261 +297,10 @@ async fn find(
     Ok(entries.iter().find(|entry| key.matches(entry)).cloned())
 }
 
-/// What identifies an ACL entry: path, role and principal.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AclKey {
-    pub path: AclPath,
-    pub role: RoleId,
-    pub principal: AclPrincipal,
-}
-
-impl AclKey {
-    fn from_value(value: &Value) -> Result<Self, Diagnostics> {
-        let path = convert::required_string(value, AclState::PATH)?;
-        let path = AclPath::new(&path).map_err(|error| {
-            Diagnostics::from(convert::invalid(AclState::PATH, error.to_string()))
-        })?;
-        let role = convert::id_attr::<RoleId>(value, AclState::ROLE_ID, "PVEVMUser")?;
-        let principal = if let Some(user) = convert::string(value, AclState::USER_ID)? {
-            AclPrincipal::User(convert::parse_id(&user, AclState::USER_ID, "alice@pve")?)
-        } else if let Some(group) = convert::string(value, AclState::GROUP_ID)? {
-            AclPrincipal::Group(convert::parse_id(&group, AclState::GROUP_ID, "ops")?)
-        } else if let Some(token) = convert::string(value, AclState::TOKEN_ID)? {
-            AclPrincipal::Token(convert::parse_id(
-                &token,
-                AclState::TOKEN_ID,
-                "ci@pve!deploy",
-            )?)
-        } else {
-            return Err(Diagnostics::error(
-                "Exactly one principal required",
-                "Set one of `user_id`, `group_id` or `token_id`.",
-            ));
-        };
-        Ok(AclKey {
-            path,
-            role,
-            principal,
-        })
-    }
-
-    /// The identity attribute names (the list resource writes them too).
-    /// The identity names the principal by type and id, so it is not a
-    /// derived model's: these are its names.
-    pub(crate) const PATH: &'static str = AclState::PATH;
-    pub(crate) const ROLE_ID: &'static str = AclState::ROLE_ID;
-    pub(crate) const PRINCIPAL_TYPE: &'static str = "principal_type";
-    pub(crate) const PRINCIPAL_ID: &'static str = "principal_id";
-
-    fn from_identity(identity: &Value) -> Result<Self, String> {
-        let text = |name: &str| identity.get(name).as_str().unwrap_or_default().to_string();
-        Self::from_parts(
-            &text(Self::PATH),
-            &text(Self::ROLE_ID),
-            &text(Self::PRINCIPAL_TYPE),
-            &text(Self::PRINCIPAL_ID),
-        )
-    }
-
-    fn from_parts(path: &str, role: &str, kind: &str, id: &str) -> Result<Self, String> {
-        let path = acl_path::check(path)?;
-        let role = role.parse::<RoleId>().map_err(|error| error.to_string())?;
-        let principal = AclPrincipal::from_kind(kind, id).map_err(|error| error.to_string())?;
-        Ok(AclKey {
-            path,
-            role,
-            principal,
-        })
-    }
-
-    /// `<path>|<role>|<type>:<id>`: paths (`[[:alnum:].-_/]`), role ids
-    /// (`[A-Za-z0-9.-_]`) and the type hold neither `|` nor `:`, so the first
-    /// two `|` and the first `:` after them are always separators, whatever
-    /// the principal id contains.
-    pub fn import_id(&self) -> String {
-        format!(
-            "{}|{}|{}:{}",
-            self.path,
-            self.role,
-            self.principal.kind(),
-            self.principal.ugid()
-        )
-    }
-
-    /// Parses [`AclKey::import_id`]'s format; the error explains the format.
-    pub fn parse_import_id(id: &str) -> Result<Self, String> {
-        let usage = "The import id of pve_acl is `<path>|<role_id>|<user|group|token>:<principal id>`, e.g. `/vms/100|PVEVMUser|token:ci@pve!deploy`, `/|PVEAuditor|group:ops` or `/pool/prod|VMOperator|user:alice@pve`.";
-        let mut parts = id.splitn(3, '|');
-        let (Some(path), Some(role), Some(principal)) = (parts.next(), parts.next(), parts.next())
-        else {
-            return Err(format!(
-                "`{id}` does not have three `|`-separated parts. {usage}"
-            ));
-        };
-        let Some((kind, principal_id)) = principal.split_once(':') else {
-            return Err(format!(
-                "`{principal}` does not say the principal type. {usage}"
-            ));
-        };
-        Self::from_parts(path, role, kind, principal_id)
-            .map_err(|error| format!("{error}. {usage}"))
-    }
-
-    fn matches(&self, entry: &AclEntry) -> bool {
-        entry.path == self.path && entry.roleid == self.role && entry.principal == self.principal
-    }
-
-    fn describe(&self) -> String {
-        format!(
-            "role '{}' for {} '{}' on '{}'",
-            self.role,
-            self.principal.kind(),
-            self.principal.ugid(),
-            self.path
-        )
-    }
-
-    fn identity(&self) -> Value {
-        Value::object([
-            (Self::PATH, Value::string(&self.path)),
-            (Self::ROLE_ID, Value::string(self.role.as_str())),
-            (Self::PRINCIPAL_TYPE, Value::string(self.principal.kind())),
-            (Self::PRINCIPAL_ID, Value::string(self.principal.ugid())),
-        ])
-    }
-}
-
-/// The state of one `pve_acl`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct AclModel {
-    key: AclKey,
-    propagate: bool,
-}
-
-impl AclModel {
-    fn from_value(value: &Value) -> Result<Self, Diagnostics> {
-        Ok(AclModel {
-            key: AclKey::from_value(value)?,
-            propagate: convert::bool(value, AclState::PROPAGATE)?.unwrap_or(true),
-        })
-    }
-
-    fn update(&self) -> AclUpdate {
-        AclUpdate {
-            path: self.key.path.clone(),
-            roles: vec![self.key.role.clone()],
-            principals: vec![self.key.principal.clone()],
-            propagate: Some(self.propagate),
-        }
-    }
-
-    fn to_state(&self) -> ResourceState {
-        let principal = |kind: &str| {
-            (self.key.principal.kind() == kind).then(|| self.key.principal.ugid().to_string())
-        };
-        let state = AclState {
-            id: Some(self.key.import_id()),
-            path: self.key.path.to_string(),
-            role_id: self.key.role.to_string(),
-            user_id: principal("user"),
-            group_id: principal("group"),
-            token_id: principal("token"),
-            propagate: self.propagate,
-        };
-        ResourceState {
-            state: state.to_value(),
-            identity: Some(self.key.identity()),
-            private: Vec::new(),
-        }
-    }
-}
-
-/// The state of one `pve_acl` as Terraform sees it (its identity, which
-/// names the principal by type and id, is [`AclKey::identity`]); the checked
-/// form is [`AclModel`].
-#[derive(Debug, Clone, PartialEq, Eq, Model)]
-#[tf(
-    description = "One Proxmox VE ACL entry: `role_id` granted to one user, group or API token on `path`. \
-A privilege-separated token holds only the privileges granted to both the token and its user, so grant both. \
-Import id: `<path>|<role_id>|<user|group|token>:<principal id>`, e.g. `terraform import pve_acl.NAME '/vms/100|PVEVMUser|token:ci@pve!deploy'` \
-(`|` and `:` cannot occur in a path, a role id or a principal type, so the id is unambiguous)."
-)]
-struct AclState {
-    #[tf(
-        computed,
-        description = "The import id, `<path>|<role_id>|<user|group|token>:<principal id>`."
-    )]
-    id: Option<String>,
-    #[tf(
-        required,
-        requires_replace,
-        description = format!(
-            "The ACL path, in the normal form PVE stores (one leading `/`, no `//`, no trailing `/`), e.g. `/vms/100` or `/pool/production`. Checked at plan time against PVE 9.1's valid paths: {}. Changing it replaces the entry.",
-            AclPath::VALID_FORMS
-        )
-    )]
-    path: String,
-    #[tf(
-        required,
-        requires_replace,
-        description = "The role to grant, built-in (e.g. `PVEVMUser`) or a `pve_role`. Changing it replaces the entry."
-    )]
-    role_id: String,
-    #[tf(
-        optional,
-        requires_replace,
-        description = "The user to grant the role to, `name@realm`. Set exactly one of `user_id`, `group_id` and `token_id`. Changing it replaces the entry."
-    )]
-    user_id: Option<String>,
-    #[tf(
-        optional,
-        requires_replace,
-        description = "The group to grant the role to. Set exactly one of `user_id`, `group_id` and `token_id`. Changing it replaces the entry."
-    )]
-    group_id: Option<String>,
-    #[tf(
-        optional,
-        requires_replace,
-        description = "The API token to grant the role to, `name@realm!token`. Set exactly one of `user_id`, `group_id` and `token_id`. Changing it replaces the entry."
-    )]
-    token_id: Option<String>,
-    #[tf(
-        optional,
-        default = true,
-        description = "Whether the grant also applies below `path`. Default true. Changed in place, in one request, without revoking the grant first."
-    )]
-    propagate: bool,
-}
-
-/// bpg's ACL types (framework, schema version 0): the long name and the short one.
-const BPG_TYPES: [&str; 2] = ["proxmox_virtual_environment_acl", "proxmox_acl"];
-
-/// bpg's ACL state as `pve_acl` state. bpg's id (`path?principal?role`)
-/// becomes this provider's import id, `path|role|type:principal`.
-fn from_bpg(bpg: &mut BpgState<'_>) -> Result<ResourceState, Diagnostics> {
-    let value = Value::object([
-        ("path", Value::string(bpg.required("path"))),
-        ("role_id", Value::string(bpg.required("role_id"))),
-        ("user_id", convert::opt_string(bpg.text("user_id"))),
-        ("group_id", convert::opt_string(bpg.text("group_id"))),
-        ("token_id", convert::opt_string(bpg.text("token_id"))),
-        (
-            "propagate",
-            Value::Bool(bpg.bool("propagate").unwrap_or(true)),
-        ),
-    ]);
-    if let Err(detail) = acl_path::check(value.get("path").as_str().unwrap_or_default()) {
-        bpg.refuse(
-            "path",
-            format!("{detail}. Correct the path with bpg first, or import the entry instead."),
-        );
-    }
-    Ok(AclModel::from_value(&value)?.to_state())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proxmox_client::AclPrincipal;
 
     #[test]
     fn import_ids_round_trip_for_every_principal_kind() {
@@ -683,47 +433,6 @@ mod tests {
                 .map(ToString::to_string)
                 .as_deref(),
             Some("path")
-        );
-    }
-}
-
-#[cfg(test)]
-mod moved_from_bpg {
-    use super::*;
-    use crate::resources::moved::testing::{moved, refused, request};
-    use serde_json::json;
-
-    #[tokio::test]
-    async fn moves_bpg_acl_of_each_principal_under_both_names() {
-        let resource = AclResource::new(&Pve::default());
-        let cases = [
-            (
-                "token_id",
-                "ci@pve!deploy",
-                "/vms/100|PVEVMUser|token:ci@pve!deploy",
-            ),
-            ("user_id", "ci@pve", "/vms/100|PVEVMUser|user:ci@pve"),
-            ("group_id", "ops", "/vms/100|PVEVMUser|group:ops"),
-        ];
-        for source in BPG_TYPES {
-            for (attribute, principal, id) in cases {
-                let mut state = json!({
-                    "id": format!("/vms/100?{principal}?PVEVMUser"), "path": "/vms/100",
-                    "role_id": "PVEVMUser", "propagate": false,
-                    "user_id": null, "group_id": null, "token_id": null
-                });
-                state[attribute] = json!(principal);
-                let moved = moved(resource.move_state(&request(source, state)).await);
-                assert_eq!(moved.state.state.get("id").as_str(), Some(id));
-                assert_eq!(moved.state.state.get(attribute).as_str(), Some(principal));
-                assert_eq!(moved.state.state.get("propagate").as_bool(), Some(false));
-                assert!(moved.state.identity.is_some());
-            }
-        }
-        let bad_path = json!({"path": "vms//100", "role_id": "PVEVMUser", "user_id": "ci@pve"});
-        assert!(
-            refused(resource.move_state(&request("proxmox_acl", bad_path)).await)
-                .contains(&"Cannot move proxmox_acl.path to pve_acl".to_string())
         );
     }
 }
