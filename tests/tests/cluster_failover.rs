@@ -56,6 +56,18 @@ fn sim(target: &Target) -> &pve_sim::RunningSim {
     target.sim().expect("cluster tests run against pve-sim")
 }
 
+/// A token secret from the state logs in (on pve2, which stayed up).
+fn assert_authenticates_on_pve2(target: &Target, value: &str) {
+    let client = proxmox_client::Client::builder(target.node_urls()[1].as_str())
+        .api_token(value.parse().expect("token value"))
+        .ca_pem(sim(target).ca_cert_pem().to_string())
+        .build()
+        .expect("token client");
+    target
+        .block_on(client.version())
+        .expect("the token secret in the state authenticates");
+}
+
 /// Applied writes per node: writes received minus those refused for lack of quorum.
 fn applied_writes(target: &Target, node: &str) -> u64 {
     let counts = sim(target).stats().node(node);
@@ -121,15 +133,7 @@ fn an_apply_converges_when_the_first_node_dies_part_way() {
         .expect("token_values output");
     assert_eq!(values.len(), count);
     for value in values {
-        let value = value.as_str().expect("token value in state");
-        let client = proxmox_client::Client::builder(target.node_urls()[1].as_str())
-            .api_token(value.parse().expect("token value"))
-            .ca_pem(sim(&target).ca_cert_pem().to_string())
-            .build()
-            .expect("token client");
-        target
-            .block_on(client.version())
-            .expect("the token in the state authenticates");
+        assert_authenticates_on_pve2(&target, value.as_str().expect("token value in state"));
     }
     work.assert_plan_empty();
 }
@@ -183,15 +187,7 @@ fn a_create_cut_off_by_a_dying_node_is_sent_again_within_one_apply() {
         .expect("list tokens");
     assert_eq!(tokens.len(), 1, "{tokens:?}");
     let value = work.resource_attributes("pve_user_token.t")["value"].clone();
-    let value = value.as_str().expect("token value in state");
-    let client = proxmox_client::Client::builder(target.node_urls()[1].as_str())
-        .api_token(value.parse().expect("token value"))
-        .ca_pem(sim(&target).ca_cert_pem().to_string())
-        .build()
-        .expect("token client");
-    target
-        .block_on(client.version())
-        .expect("the secret in the state authenticates");
+    assert_authenticates_on_pve2(&target, value.as_str().expect("token value in state"));
     work.assert_plan_empty();
 }
 
