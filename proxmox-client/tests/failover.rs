@@ -11,10 +11,12 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axum::Router;
+use axum::body::Body;
 use axum::body::Bytes;
 use axum::extract::State;
+use axum::http::Response;
 use axum::http::{HeaderMap, Method};
-use axum::routing::{any, get, post};
+use axum::routing::{MethodRouter, any, get, post};
 use proxmox_client::{Client, ClientBuilder, CreateUser, Error};
 use support::{API_TOKEN, TestServer, drop_connection, fast_retries, ok, pve_error, unauthorized};
 
@@ -92,6 +94,15 @@ fn healthy_app(counts: Counts) -> Router {
             }),
         )
         .with_state(counts)
+}
+
+/// A GET route that counts each request in the router's [`Counts`] and
+/// answers `answer()`.
+fn counted_get(answer: fn() -> Response<Body>) -> MethodRouter<Counts> {
+    get(move |State(c): State<Counts>| async move {
+        c.count(&Method::GET);
+        answer()
+    })
 }
 
 /// A builder over `urls` that trusts the CAs of `servers`, with fast retries
@@ -267,10 +278,7 @@ async fn answers_name_the_node_and_do_not_fail_over() {
     let forbidding = Router::new()
         .route(
             "/api2/json/access/users",
-            get(|State(c): State<Counts>| async move {
-                c.count(&Method::GET);
-                pve_error(403, "Permission check failed (/access, User.Modify)\n")
-            }),
+            counted_get(|| pve_error(403, "Permission check failed (/access, User.Modify)\n")),
         )
         .with_state(counts.clone());
     let first = TestServer::start(forbidding).await;
@@ -299,24 +307,15 @@ async fn a_595_about_a_named_node_does_not_fail_over() {
     let proxying = Router::new()
         .route(
             "/api2/json/nodes/{node}/tasks/{upid}/status",
-            get(|State(c): State<Counts>| async move {
-                c.count(&Method::GET);
-                pve_error(595, "No route to host\n")
-            }),
+            counted_get(|| pve_error(595, "No route to host\n")),
         )
         .route(
             "/api2/json/access/users",
-            get(|State(c): State<Counts>| async move {
-                c.count(&Method::GET);
-                ok(serde_json::json!([]))
-            }),
+            counted_get(|| ok(serde_json::json!([]))),
         )
         .route(
             "/api2/json/access/groups",
-            get(|State(c): State<Counts>| async move {
-                c.count(&Method::GET);
-                pve_error(595, "Connection refused\n")
-            }),
+            counted_get(|| pve_error(595, "Connection refused\n")),
         )
         .with_state(first.clone());
     let proxying = TestServer::start(proxying).await;
