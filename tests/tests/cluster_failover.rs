@@ -10,7 +10,7 @@ use std::thread;
 use std::time::Duration;
 
 use pve_e2e::target::Target;
-use pve_e2e::terraform::Workdir;
+use pve_e2e::terraform::{Run, Workdir};
 use pve_sim::NodeState;
 
 /// `provider "pve"` with a short timeout and few retries (fast failures).
@@ -68,6 +68,32 @@ fn assert_authenticates_on_pve2(target: &Target, value: &str) {
         .expect("the token secret in the state authenticates");
 }
 
+/// Runs `terraform apply` and, once `ready()` holds (observed progress, not
+/// time) while it is still running, runs `before_down` and takes pve1 down.
+fn apply_taking_pve1_down(
+    target: &Target,
+    work: &Workdir,
+    ready: impl Fn() -> bool,
+    before_down: impl FnOnce(),
+) -> Run {
+    thread::scope(|scope| {
+        let running =
+            scope.spawn(|| work.run(&["apply", "-auto-approve", "-input=false", "-no-color"]));
+        while !ready() && !running.is_finished() {
+            thread::sleep(Duration::from_millis(5));
+        }
+        assert!(
+            !running.is_finished(),
+            "the apply finished before pve1 could be taken down"
+        );
+        before_down();
+        target
+            .block_on(sim(target).set_node_state("pve1", NodeState::Down))
+            .expect("take pve1 down");
+        running.join().expect("terraform apply thread")
+    })
+}
+
 /// Applied writes per node: writes received minus those refused for lack of quorum.
 fn applied_writes(target: &Target, node: &str) -> u64 {
     let counts = sim(target).stats().node(node);
@@ -82,25 +108,13 @@ fn an_apply_converges_when_the_first_node_dies_part_way() {
     let count = 100; // 100 users + 100 tokens = 200 objects
     work.config(&users_and_tokens(&prefix, count));
 
-    let apply = {
-        thread::scope(|scope| {
-            let running =
-                scope.spawn(|| work.run(&["apply", "-auto-approve", "-input=false", "-no-color"]));
-            // Take pve1 down once it has applied a quarter of the writes:
-            // triggered by observed progress, not by time.
-            while applied_writes(&target, "pve1") < 50 && !running.is_finished() {
-                thread::sleep(Duration::from_millis(5));
-            }
-            assert!(
-                !running.is_finished(),
-                "the apply finished before pve1 could be taken down"
-            );
-            target
-                .block_on(sim(&target).set_node_state("pve1", NodeState::Down))
-                .expect("take pve1 down");
-            running.join().expect("terraform apply thread")
-        })
-    };
+    // Take pve1 down once it has applied a quarter of the writes.
+    let apply = apply_taking_pve1_down(
+        &target,
+        &work,
+        || applied_writes(&target, "pve1") >= 50,
+        || {},
+    );
     assert_eq!(apply.code, 0, "apply failed:\n{}", apply.all_output());
     let (pve1, pve2) = (
         applied_writes(&target, "pve1"),
@@ -164,19 +178,13 @@ fn a_create_cut_off_by_a_dying_node_is_sent_again_within_one_apply() {
         path_prefix: format!("/access/users/{prefix}0@pve/token/ci"),
         ..Default::default()
     });
-    let apply = thread::scope(|scope| {
-        let running =
-            scope.spawn(|| work.run(&["apply", "-auto-approve", "-input=false", "-no-color"]));
-        while token_creates() == 0 && !running.is_finished() {
-            thread::sleep(Duration::from_millis(5));
-        }
-        // Faults off first: the read-back and the second create must not stall.
-        sim(&target).set_faults(pve_sim::FaultConfig::default());
-        target
-            .block_on(sim(&target).set_node_state("pve1", NodeState::Down))
-            .expect("take pve1 down");
-        running.join().expect("terraform apply thread")
-    });
+    // Faults off first: the read-back and the second create must not stall.
+    let apply = apply_taking_pve1_down(
+        &target,
+        &work,
+        || token_creates() > 0,
+        || sim(&target).set_faults(pve_sim::FaultConfig::default()),
+    );
     assert_eq!(apply.code, 0, "one apply:\n{}", apply.all_output());
     assert_eq!(token_creates(), 2, "sent to pve1, then once more to pve2");
     assert_eq!(sim(&target).stats().node("pve3").writes, 0);
